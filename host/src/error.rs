@@ -1,0 +1,161 @@
+//! The host's error type: a WIT `error` for the guest, or a trap.
+//!
+//! Every OS error passes through [`SockError::from_io`], which uses the one
+//! errno table in `capsock-abi`. capsock's WIT speaks Linux errno numbers; on
+//! a Linux host `raw_os_error` already is one, which is the only host OS this
+//! crate builds its socket layer for.
+
+use crate::bindings::capsock::socket::types::{Error as WitError, ErrorKind};
+use crate::policy::Decision;
+use capsock_abi::errno;
+use std::fmt;
+
+/// What a host function returns on failure.
+///
+/// `Guest` becomes the WIT `error` the guest sees as a Python exception;
+/// `Trap` ends the guest instance (only that one) — used for faults that no
+/// well-behaved SDK can cause, such as a handle that is not in the table.
+pub enum SockError {
+    Guest(WitError),
+    Trap(wasmtime::Error),
+}
+
+/// The result type of every fallible host socket function.
+pub type SockResult<T> = Result<T, SockError>;
+
+impl SockError {
+    /// An `OSError` with a Linux errno and its standard message.
+    pub fn os(errno: i32) -> Self {
+        Self::os_msg(errno, capsock_abi::strerror(errno).to_string())
+    }
+
+    /// An `OSError` with a Linux errno and a message of our own.
+    pub fn os_msg(errno: i32, message: impl Into<String>) -> Self {
+        SockError::Guest(WitError {
+            kind: ErrorKind::Os,
+            errno,
+            name: capsock_abi::errno_name(errno).to_string(),
+            message: message.into(),
+            rule: None,
+        })
+    }
+
+    /// `TimeoutError('timed out')`, as raised by a socket with a timeout.
+    pub fn timeout() -> Self {
+        SockError::Guest(WitError {
+            kind: ErrorKind::Timeout,
+            errno: 0,
+            name: String::new(),
+            message: "timed out".to_string(),
+            rule: None,
+        })
+    }
+
+    /// `BlockingIOError(EAGAIN)`: a non-blocking call would block.
+    pub fn would_block() -> Self {
+        Self::os(errno::EAGAIN)
+    }
+
+    /// `ValueError(message)`.
+    pub fn value(message: impl Into<String>) -> Self {
+        Self::plain(ErrorKind::Value, message)
+    }
+
+    /// `OverflowError(message)`.
+    pub fn overflow(message: impl Into<String>) -> Self {
+        Self::plain(ErrorKind::Overflow, message)
+    }
+
+    fn plain(kind: ErrorKind, message: impl Into<String>) -> Self {
+        SockError::Guest(WitError {
+            kind,
+            errno: 0,
+            name: String::new(),
+            message: message.into(),
+            rule: None,
+        })
+    }
+
+    /// `PermissionError` for a policy denial. The message names the
+    /// operation, what it named, and the rule that decided, so a guest author
+    /// can see at once which grant is missing.
+    pub fn denied(what: impl fmt::Display, decision: &Decision) -> Self {
+        let reason = decision.reason();
+        SockError::Guest(WitError {
+            kind: ErrorKind::Os,
+            errno: errno::EACCES,
+            name: "EACCES".to_string(),
+            message: format!("Permission denied by capsock policy: {what} ({reason})"),
+            rule: Some(reason),
+        })
+    }
+
+    /// `PermissionError` for something no rule can grant (a raw socket, a
+    /// limit), with the reason as its message.
+    pub fn refused(errno: i32, message: impl Into<String>) -> Self {
+        let message = message.into();
+        SockError::Guest(WitError {
+            kind: ErrorKind::Os,
+            errno,
+            name: capsock_abi::errno_name(errno).to_string(),
+            rule: Some(message.clone()),
+            message,
+        })
+    }
+
+    /// Map an OS error. Errors without an errno (never expected from
+    /// socket calls) become `EIO` with the error's text rather than a trap.
+    pub fn from_io(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::TimedOut && err.raw_os_error().is_none() {
+            return Self::timeout();
+        }
+        match err.raw_os_error() {
+            Some(code) => Self::os(linux_errno(code)),
+            None => Self::os_msg(errno::EIO, err.to_string()),
+        }
+    }
+
+    /// The Linux errno, for `os` errors.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            SockError::Guest(e) if matches!(e.kind, ErrorKind::Os) => Some(e.errno),
+            _ => None,
+        }
+    }
+}
+
+/// Translate a host errno to Linux numbering.
+#[cfg(target_os = "linux")]
+fn linux_errno(code: i32) -> i32 {
+    code
+}
+
+#[cfg(not(target_os = "linux"))]
+compile_error!("capsock-host's socket layer targets Linux hosts (errno and option numbers)");
+
+impl From<std::io::Error> for SockError {
+    fn from(err: std::io::Error) -> Self {
+        Self::from_io(err)
+    }
+}
+
+impl From<wasmtime::Error> for SockError {
+    fn from(err: wasmtime::Error) -> Self {
+        SockError::Trap(err)
+    }
+}
+
+impl From<wasmtime::component::ResourceTableError> for SockError {
+    fn from(err: wasmtime::component::ResourceTableError) -> Self {
+        SockError::Trap(wasmtime::Error::from(err))
+    }
+}
+
+impl fmt::Debug for SockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SockError::Guest(e) => write!(f, "{:?} [{} {}] {}", e.kind, e.errno, e.name, e.message),
+            SockError::Trap(e) => write!(f, "trap: {e:?}"),
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! A guest instance's sockets: the fileno table, limits, and the one
+//! readiness loop every blocking operation goes through.
+//!
+//! Each OS socket is non-blocking and registered with tokio's reactor. An
+//! operation tries the syscall first and awaits readiness only on `EAGAIN`,
+//! so a guest blocked in `recv()` holds no OS thread: its fiber is parked
+//! until epoll says the socket is ready or its deadline passes.
+
+use crate::error::{SockError, SockResult};
+use crate::policy::Policy;
+use capsock_abi::errno;
+use socket2::Socket;
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+/// The first fileno handed out. 0–2 are the guest's stdio in Python's world;
+/// starting at 3 keeps `fileno()` values looking like what Python code
+/// expects to print and compare.
+pub const FIRST_FD: i32 = 3;
+
+/// How many recent UDP senders a `listen`-granted socket may reply to
+/// without a `connect` rule. Bounded so a flood of senders cannot grow host
+/// memory; the oldest is forgotten first.
+pub const UDP_REPLY_PEERS: usize = 256;
+
+/// The resource a guest holds: a fileno in its instance's table, or -1 once
+/// closed or detached.
+#[derive(Debug)]
+pub struct SocketHandle {
+    pub fd: i32,
+    /// Python keeps `family`, `type` and `proto` readable after `close()`.
+    pub family: i32,
+    pub ty: i32,
+    pub proto: i32,
+}
+
+/// Per-instance limits.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Sockets open at once, detached ones included. Past it, creating or
+    /// accepting a socket fails with `EMFILE`; a pending connection stays in
+    /// the listener's backlog.
+    pub max_sockets: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_sockets: 1024 }
+    }
+}
+
+/// One OS socket and the state Python keeps beside it.
+pub struct Core {
+    pub io: AsyncFd<Socket>,
+    pub family: i32,
+    pub ty: i32,
+    pub proto: i32,
+    /// Python's timeout: `None` blocks, `Some(ZERO)` is non-blocking.
+    pub timeout: Option<Duration>,
+    /// `SO_RCVTIMEO` / `SO_SNDTIMEO` as the guest set them. The OS socket is
+    /// always non-blocking, so the host enforces these on a blocking socket
+    /// the way Linux does: `EAGAIN` when they expire.
+    pub rcvtimeo: Option<Duration>,
+    pub sndtimeo: Option<Duration>,
+    /// A socket object refers to this fileno (false after `detach`).
+    pub attached: bool,
+    /// Bound under a `listen` rule: a UDP socket may receive from anyone
+    /// and reply to recent senders.
+    pub listen_granted: bool,
+    /// Recent senders to a `listen`-granted UDP socket.
+    pub reply_peers: VecDeque<SocketAddr>,
+}
+
+impl Core {
+    pub fn new(sock: Socket, family: i32, ty: i32, proto: i32) -> io::Result<Core> {
+        sock.set_nonblocking(true)?;
+        let interest = Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY;
+        // SAFETY: a `socket2::Socket` owns its descriptor, which stays open
+        // and unchanged until the socket is dropped, and the `AsyncFd` owns
+        // the socket, so the registration never outlives the descriptor.
+        let io = unsafe { AsyncFd::register_with_interest(sock, interest) }.map_err(|e| e.into_parts().1)?;
+        Ok(Core {
+            io,
+            family,
+            ty,
+            proto,
+            timeout: None,
+            rcvtimeo: None,
+            sndtimeo: None,
+            attached: true,
+            listen_granted: false,
+            reply_peers: VecDeque::new(),
+        })
+    }
+
+    pub fn sock(&self) -> &Socket {
+        self.io.get_ref()
+    }
+
+    pub fn nonblocking(&self) -> bool {
+        self.timeout == Some(Duration::ZERO)
+    }
+
+    /// How an operation in `direction` waits, per the socket's mode and the
+    /// call's flags.
+    pub fn wait(&self, interest: Interest, dontwait: bool) -> Wait {
+        if dontwait || self.nonblocking() {
+            return Wait::NonBlocking;
+        }
+        if let Some(t) = self.timeout {
+            return Wait::Until(Instant::now() + t, Expiry::Timeout);
+        }
+        let os = if interest.is_readable() { self.rcvtimeo } else { self.sndtimeo };
+        match os {
+            Some(t) => Wait::Until(Instant::now() + t, Expiry::Eagain),
+            None => Wait::Forever,
+        }
+    }
+
+    pub fn remember_peer(&mut self, peer: SocketAddr) {
+        if self.reply_peers.contains(&peer) {
+            return;
+        }
+        if self.reply_peers.len() == UDP_REPLY_PEERS {
+            self.reply_peers.pop_front();
+        }
+        self.reply_peers.push_back(peer);
+    }
+}
+
+/// How long an operation may wait for readiness.
+#[derive(Clone, Copy, Debug)]
+pub enum Wait {
+    /// Fail with `EAGAIN` at once.
+    NonBlocking,
+    /// Wait as long as it takes.
+    Forever,
+    /// Wait until the instant, then fail as `Expiry` says.
+    Until(Instant, Expiry),
+}
+
+/// What a deadline's expiry raises.
+#[derive(Clone, Copy, Debug)]
+pub enum Expiry {
+    /// `TimeoutError('timed out')`: Python's `settimeout`.
+    Timeout,
+    /// `BlockingIOError(EAGAIN)`: Linux's `SO_RCVTIMEO`/`SO_SNDTIMEO`.
+    Eagain,
+}
+
+/// Run `op` until it stops saying `EAGAIN`, waiting for `interest` between
+/// tries as `wait` allows.
+///
+/// The syscall is tried first: a socket with data ready costs one syscall and
+/// no reactor round trip. `EINTR` is retried (PEP 475).
+pub async fn io_op<T>(
+    core: &Core,
+    interest: Interest,
+    wait: Wait,
+    mut op: impl FnMut(&Socket) -> io::Result<T>,
+) -> SockResult<T> {
+    loop {
+        match op(core.sock()) {
+            Ok(v) => return Ok(v),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    loop {
+        let ready = core.io.ready(interest);
+        let mut guard = match wait {
+            Wait::NonBlocking => return Err(SockError::would_block()),
+            Wait::Forever => ready.await?,
+            Wait::Until(deadline, expiry) => {
+                match tokio::time::timeout_at(deadline.into(), ready).await {
+                    Ok(guard) => guard?,
+                    Err(_) => {
+                        return Err(match expiry {
+                            Expiry::Timeout => SockError::timeout(),
+                            Expiry::Eagain => SockError::would_block(),
+                        });
+                    }
+                }
+            }
+        };
+        match guard.try_io(|fd| op(fd.get_ref())) {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Ok(Err(e)) => return Err(e.into()),
+            // Readiness was stale; `try_io` cleared it, so the next wait
+            // really waits.
+            Err(_would_block) => continue,
+        }
+    }
+}
+
+/// A guest instance's network state.
+pub struct NetCtx {
+    pub policy: Arc<Policy>,
+    pub limits: Limits,
+    /// Slot `i` holds fileno `FIRST_FD + i`.
+    fds: Vec<Option<Core>>,
+    open: usize,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+impl NetCtx {
+    pub fn new(policy: Arc<Policy>, limits: Limits) -> NetCtx {
+        NetCtx { policy, limits, fds: Vec::new(), open: 0, bytes_sent: 0, bytes_received: 0 }
+    }
+
+    /// Fail with `EMFILE` if one more socket would pass the limit.
+    pub fn reserve(&self, count: usize) -> SockResult<()> {
+        if self.open + count > self.limits.max_sockets {
+            return Err(SockError::refused(
+                errno::EMFILE,
+                format!(
+                    "Too many open files: capsock limit max_sockets={} reached",
+                    self.limits.max_sockets
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Put a socket in the table at the lowest free fileno, as POSIX does.
+    pub fn insert(&mut self, core: Core) -> SockResult<i32> {
+        self.reserve(1)?;
+        let slot = match self.fds.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.fds.push(None);
+                self.fds.len() - 1
+            }
+        };
+        self.fds[slot] = Some(core);
+        self.open += 1;
+        Ok(FIRST_FD + slot as i32)
+    }
+
+    fn slot(fd: i32) -> Option<usize> {
+        usize::try_from(fd.checked_sub(FIRST_FD)?).ok()
+    }
+
+    pub fn get(&self, fd: i32) -> SockResult<&Core> {
+        Self::slot(fd)
+            .and_then(|s| self.fds.get(s))
+            .and_then(Option::as_ref)
+            .ok_or_else(|| SockError::os(errno::EBADF))
+    }
+
+    pub fn get_mut(&mut self, fd: i32) -> SockResult<&mut Core> {
+        Self::slot(fd)
+            .and_then(|s| self.fds.get_mut(s))
+            .and_then(Option::as_mut)
+            .ok_or_else(|| SockError::os(errno::EBADF))
+    }
+
+    /// Remove a socket; dropping it closes the OS socket and deregisters it.
+    pub fn remove(&mut self, fd: i32) -> Option<Core> {
+        let core = Self::slot(fd).and_then(|s| self.fds.get_mut(s)).and_then(Option::take);
+        if core.is_some() {
+            self.open -= 1;
+        }
+        core
+    }
+
+    pub fn open_sockets(&self) -> usize {
+        self.open
+    }
+}

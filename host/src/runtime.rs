@@ -1,0 +1,249 @@
+//! The embedding API: compile a guest once, run it many times, each run its
+//! own instance with its own policy, sockets and limits.
+//!
+//! ```no_run
+//! # async fn demo() -> wasmtime::Result<()> {
+//! use capsock_host::{Policy, RunOptions, Runtime};
+//! let runtime = Runtime::new()?;
+//! let guest = runtime.load_file("client.wasm")?;
+//! let mut policy = Policy::deny_all();
+//! policy.allow("connect tcp://127.0.0.1:8000-9000").expect("valid rule");
+//! let exit = runtime.run(&guest, RunOptions::new(policy).arg("8080")).await?;
+//! assert_eq!(exit.code, 0);
+//! # Ok(()) }
+//! ```
+
+use crate::net::{Limits, NetCtx};
+use crate::policy::Policy;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::error::Context as _;
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::bindings::Command;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+/// How often a running guest must yield its tokio worker. A guest spinning in
+/// pure computation cannot starve other guests on the same thread for longer.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The state of one guest instance.
+pub struct GuestState {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) net: NetCtx,
+    limits: StoreLimits,
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// A compiled guest program, cheap to clone and run many times.
+#[derive(Clone)]
+pub struct Guest {
+    component: Component,
+}
+
+/// Where a guest's stdout and stderr go.
+#[derive(Clone, Debug, Default)]
+pub enum Output {
+    /// The host process's own stdout/stderr.
+    #[default]
+    Inherit,
+    /// Captured in memory, read back from [`Exit`] (bounded, see
+    /// [`CAPTURE_LIMIT`]).
+    Capture,
+}
+
+/// The most a captured stdout or stderr keeps; writes beyond it fail in the
+/// guest instead of growing host memory.
+pub const CAPTURE_LIMIT: usize = 16 << 20;
+
+/// Everything one run of a guest gets.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub policy: Arc<Policy>,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub output: Output,
+    pub limits: Limits,
+    /// The most linear memory the guest may grow to (bytes).
+    pub max_memory: usize,
+    /// The program name the guest sees as `argv[0]`.
+    pub name: String,
+}
+
+impl RunOptions {
+    pub fn new(policy: Policy) -> Self {
+        RunOptions {
+            policy: Arc::new(policy),
+            args: Vec::new(),
+            env: Vec::new(),
+            output: Output::Inherit,
+            limits: Limits::default(),
+            max_memory: 1 << 30,
+            name: "guest".to_string(),
+        }
+    }
+
+    /// Add one argument after `argv[0]`.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Capture stdout and stderr instead of inheriting them.
+    pub fn capture(mut self) -> Self {
+        self.output = Output::Capture;
+        self
+    }
+}
+
+/// How a guest run ended without a trap.
+#[derive(Clone, Debug)]
+pub struct Exit {
+    /// The guest's exit code: 0 for a normal return, `N` for `exit(N)`.
+    pub code: i32,
+    /// Captured output (empty unless [`Output::Capture`]).
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// A guest that trapped. Its sockets are closed; nothing else is affected.
+#[derive(Debug)]
+pub struct Trapped {
+    pub error: wasmtime::Error,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl std::fmt::Display for Trapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "guest trapped: {:?}", self.error)
+    }
+}
+
+impl std::error::Error for Trapped {}
+
+/// The engine and linker shared by every guest.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<GuestState>,
+}
+
+impl Runtime {
+    /// An engine configured for async guests with epoch-based yielding.
+    ///
+    /// # Errors
+    /// When wasmtime cannot create the engine or link WASI.
+    pub fn new() -> wasmtime::Result<Self> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+        spawn_epoch_ticker(&engine);
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        crate::add_to_linker(&mut linker)?;
+        Ok(Runtime { engine, linker })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compile a guest component from bytes (a `.wasm` component).
+    ///
+    /// # Errors
+    /// When the bytes are not a valid component.
+    pub fn load(&self, wasm: &[u8]) -> wasmtime::Result<Guest> {
+        Ok(Guest { component: Component::new(&self.engine, wasm)? })
+    }
+
+    /// Compile a guest component from a file.
+    ///
+    /// # Errors
+    /// When the file cannot be read or is not a valid component.
+    pub fn load_file(&self, path: impl AsRef<Path>) -> wasmtime::Result<Guest> {
+        let path = path.as_ref();
+        let component = Component::from_file(&self.engine, path)
+            .with_context(|| format!("loading guest {}", path.display()))?;
+        Ok(Guest { component })
+    }
+
+    /// Run a guest's `wasi:cli/run` to completion in a fresh instance.
+    ///
+    /// Must be awaited inside a tokio runtime: the guest's sockets register
+    /// with its reactor. When the future ends (or is dropped) the instance is
+    /// dropped and every socket it held is closed.
+    ///
+    /// # Errors
+    /// `Err` when instantiation fails or the guest traps; a downcast to
+    /// [`Trapped`] gives the captured output.
+    pub async fn run(&self, guest: &Guest, opts: RunOptions) -> wasmtime::Result<Exit> {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.arg(&opts.name).args(&opts.args).envs(&opts.env);
+        let (stdout, stderr) = match opts.output {
+            Output::Inherit => {
+                wasi.inherit_stdout().inherit_stderr();
+                (None, None)
+            }
+            Output::Capture => {
+                let out = MemoryOutputPipe::new(CAPTURE_LIMIT);
+                let err = MemoryOutputPipe::new(CAPTURE_LIMIT);
+                wasi.stdout(out.clone()).stderr(err.clone());
+                (Some(out), Some(err))
+            }
+        };
+        let state = GuestState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            net: NetCtx::new(opts.policy.clone(), opts.limits.clone()),
+            limits: StoreLimitsBuilder::new().memory_size(opts.max_memory).build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.epoch_deadline_async_yield_and_update(1);
+
+        let result = async {
+            let command = Command::instantiate_async(&mut store, &guest.component, &self.linker).await?;
+            command.wasi_cli_run().call_run(&mut store).await
+        }
+        .await;
+        // Close every socket now rather than whenever the caller drops us.
+        drop(store);
+        let take = |p: Option<MemoryOutputPipe>| p.map(|p| p.contents().to_vec()).unwrap_or_default();
+        let (stdout, stderr) = (take(stdout), take(stderr));
+        match result {
+            Ok(Ok(())) => Ok(Exit { code: 0, stdout, stderr }),
+            Ok(Err(())) => Ok(Exit { code: 1, stdout, stderr }),
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(I32Exit(code)) => Ok(Exit { code: *code, stdout, stderr }),
+                None => Err(wasmtime::Error::new(Trapped { error: e, stdout, stderr })),
+            },
+        }
+    }
+}
+
+/// Advance the engine's epoch every [`EPOCH_TICK`] until the engine is gone.
+///
+/// The thread holds only a weak handle, so dropping the last [`Runtime`]
+/// (and every store) ends it within one tick.
+fn spawn_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("capsock-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}
