@@ -13,7 +13,8 @@ use socket2::Socket;
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
@@ -54,9 +55,28 @@ impl Default for Limits {
     }
 }
 
+/// A raw descriptor for the reactor registration, owned by [`Core::sock`].
+#[derive(Debug)]
+pub struct Fd(RawFd);
+
+impl AsRawFd for Fd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
 /// One OS socket and the state Python keeps beside it.
 pub struct Core {
-    pub io: AsyncFd<Socket>,
+    /// The reactor registration, made at the first wait, not at creation.
+    ///
+    /// Why lazily: epoll reports `EPOLLHUP` for a TCP socket that is not yet
+    /// connected, and tokio treats "closed" readiness as final, so a socket
+    /// registered before `connect` would look ready forever and every wait
+    /// would spin. `connect` drops the registration for the same reason.
+    /// Declared before `sock` so that it is dropped (deregistered) before the
+    /// descriptor closes.
+    reg: OnceLock<AsyncFd<Fd>>,
+    sock: Socket,
     pub family: i32,
     pub ty: i32,
     pub proto: i32,
@@ -79,13 +99,9 @@ pub struct Core {
 impl Core {
     pub fn new(sock: Socket, family: i32, ty: i32, proto: i32) -> io::Result<Core> {
         sock.set_nonblocking(true)?;
-        let interest = Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY;
-        // SAFETY: a `socket2::Socket` owns its descriptor, which stays open
-        // and unchanged until the socket is dropped, and the `AsyncFd` owns
-        // the socket, so the registration never outlives the descriptor.
-        let io = unsafe { AsyncFd::register_with_interest(sock, interest) }.map_err(|e| e.into_parts().1)?;
         Ok(Core {
-            io,
+            reg: OnceLock::new(),
+            sock,
             family,
             ty,
             proto,
@@ -99,7 +115,28 @@ impl Core {
     }
 
     pub fn sock(&self) -> &Socket {
-        self.io.get_ref()
+        &self.sock
+    }
+
+    /// The reactor registration, made now if this is the first wait.
+    fn registration(&self) -> io::Result<&AsyncFd<Fd>> {
+        if let Some(reg) = self.reg.get() {
+            return Ok(reg);
+        }
+        let interest = Interest::READABLE | Interest::WRITABLE | Interest::PRIORITY;
+        // SAFETY: the descriptor belongs to `self.sock`, which outlives the
+        // registration: `reg` is declared first in `Core` and so dropped
+        // first, and `forget_registration` drops it explicitly otherwise.
+        let reg = unsafe { AsyncFd::register_with_interest(Fd(self.sock.as_raw_fd()), interest) }
+            .map_err(|e| e.into_parts().1)?;
+        Ok(self.reg.get_or_init(|| reg))
+    }
+
+    /// Drop the reactor registration, so readiness is learnt afresh. Called
+    /// before `connect`, which moves the socket out of the state whose
+    /// `EPOLLHUP` tokio would remember.
+    pub fn forget_registration(&mut self) {
+        self.reg.take();
     }
 
     pub fn nonblocking(&self) -> bool {
@@ -172,8 +209,9 @@ pub async fn io_op<T>(
             Err(e) => return Err(e.into()),
         }
     }
+    let reg = core.registration()?;
     loop {
-        let ready = core.io.ready(interest);
+        let ready = reg.ready(interest);
         let mut guard = match wait {
             Wait::NonBlocking => return Err(SockError::would_block()),
             Wait::Forever => ready.await?,
@@ -189,7 +227,7 @@ pub async fn io_op<T>(
                 }
             }
         };
-        match guard.try_io(|fd| op(fd.get_ref())) {
+        match guard.try_io(|_| op(&core.sock)) {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
             Ok(Err(e)) => return Err(e.into()),

@@ -356,6 +356,9 @@ impl HostSocket for GuestState {
         let target = addr::ip_for_family(&address, core.family)?;
         let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
         self.judge(Action::Connect, scheme, target)?;
+        let core = self.core_mut(&h)?;
+        core.forget_registration();
+        let core = &*core;
         let wait = core.wait(Interest::WRITABLE, false);
         match core.sock().connect(&target.into()) {
             Ok(()) => return Ok(()),

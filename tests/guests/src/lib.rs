@@ -1,0 +1,69 @@
+//! Shared helpers for capsock's guest test programs.
+//!
+//! Each program in `src/bin` is one scenario. It takes its peers' addresses
+//! as arguments, prints what it observed as `key=value` lines (read by the
+//! host test), and panics (a trap, so a failed test) when something is not as
+//! Python's socket module says it must be.
+
+use capsock::{AF_INET, AF_INET6, Error};
+use std::fmt::Debug;
+
+/// The program's arguments after `argv[0]`.
+pub fn args() -> Vec<String> {
+    std::env::args().skip(1).collect()
+}
+
+/// Argument `i`, parsed.
+pub fn arg<T: std::str::FromStr>(i: usize) -> T
+where
+    T::Err: Debug,
+{
+    let a = args();
+    let s = a.get(i).unwrap_or_else(|| panic!("missing argument {i}: {a:?}"));
+    s.parse().unwrap_or_else(|e| panic!("argument {i} = {s:?}: {e:?}"))
+}
+
+/// The address family of a numeric host string.
+pub fn family_of(host: &str) -> i32 {
+    if host.contains(':') { AF_INET6 } else { AF_INET }
+}
+
+/// Print one observation for the host test.
+pub fn report(key: &str, value: impl std::fmt::Display) {
+    println!("{key}={value}");
+}
+
+/// The call must fail as Python's `class` exception; returns the error.
+pub fn expect_err<T: Debug>(result: Result<T, Error>, class: &str) -> Error {
+    match result {
+        Ok(v) => panic!("expected {class}, got Ok({v:?})"),
+        Err(e) => {
+            assert_eq!(e.exception(), class, "wrong exception for error: {e}");
+            e
+        }
+    }
+}
+
+/// The same deterministic stream as the host harness's `Pattern`.
+pub struct Pattern(u64);
+
+impl Pattern {
+    pub fn new(seed: u64) -> Pattern {
+        Pattern(seed | 1)
+    }
+
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            let v = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+}
+
+/// Lowercase hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
