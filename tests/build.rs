@@ -31,7 +31,9 @@ fn main() {
         .arg("--target-dir")
         .arg(&target_dir);
     // Flags meant for the host build must not leak into the wasm build.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTC_WORKSPACE_WRAPPER"] {
+    for var in
+        ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTC_WORKSPACE_WRAPPER"]
+    {
         cmd.env_remove(var);
     }
     let status = cmd.status().expect("running cargo for the guest programs");
@@ -46,7 +48,8 @@ fn main() {
         .collect();
     names.sort();
     let wasm_dir = target_dir.join(TARGET).join("release");
-    let mut src = String::from("/// Every guest program and its compiled component.\npub const GUESTS: &[(&str, &str)] = &[\n");
+    let mut src =
+        String::from("/// Every guest program and its compiled component.\npub const GUESTS: &[(&str, &str)] = &[\n");
     for n in &names {
         let path = wasm_dir.join(format!("{n}.wasm"));
         assert!(path.exists(), "guest {n} did not produce {}", path.display());

@@ -67,13 +67,7 @@ impl SockError {
     }
 
     fn plain(kind: ErrorKind, message: impl Into<String>) -> Self {
-        SockError::Guest(WitError {
-            kind,
-            errno: 0,
-            name: String::new(),
-            message: message.into(),
-            rule: None,
-        })
+        SockError::Guest(WitError { kind, errno: 0, name: String::new(), message: message.into(), rule: None })
     }
 
     /// `PermissionError` for a policy denial. The message names the

@@ -21,8 +21,8 @@
 //! ```
 
 mod addr;
-pub mod config;
 mod bindings;
+pub mod config;
 pub mod error;
 pub mod net;
 pub mod policy;

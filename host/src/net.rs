@@ -215,17 +215,15 @@ pub async fn io_op<T>(
         let mut guard = match wait {
             Wait::NonBlocking => return Err(SockError::would_block()),
             Wait::Forever => ready.await?,
-            Wait::Until(deadline, expiry) => {
-                match tokio::time::timeout_at(deadline.into(), ready).await {
-                    Ok(guard) => guard?,
-                    Err(_) => {
-                        return Err(match expiry {
-                            Expiry::Timeout => SockError::timeout(),
-                            Expiry::Eagain => SockError::would_block(),
-                        });
-                    }
+            Wait::Until(deadline, expiry) => match tokio::time::timeout_at(deadline.into(), ready).await {
+                Ok(guard) => guard?,
+                Err(_) => {
+                    return Err(match expiry {
+                        Expiry::Timeout => SockError::timeout(),
+                        Expiry::Eagain => SockError::would_block(),
+                    });
                 }
-            }
+            },
         };
         match guard.try_io(|_| op(&core.sock)) {
             Ok(Ok(v)) => return Ok(v),
@@ -259,10 +257,7 @@ impl NetCtx {
         if self.open + count > self.limits.max_sockets {
             return Err(SockError::refused(
                 errno::EMFILE,
-                format!(
-                    "Too many open files: capsock limit max_sockets={} reached",
-                    self.limits.max_sockets
-                ),
+                format!("Too many open files: capsock limit max_sockets={} reached", self.limits.max_sockets),
             ));
         }
         Ok(())
@@ -288,10 +283,7 @@ impl NetCtx {
     }
 
     pub fn get(&self, fd: i32) -> SockResult<&Core> {
-        Self::slot(fd)
-            .and_then(|s| self.fds.get(s))
-            .and_then(Option::as_ref)
-            .ok_or_else(|| SockError::os(errno::EBADF))
+        Self::slot(fd).and_then(|s| self.fds.get(s)).and_then(Option::as_ref).ok_or_else(|| SockError::os(errno::EBADF))
     }
 
     pub fn get_mut(&mut self, fd: i32) -> SockResult<&mut Core> {

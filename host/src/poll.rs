@@ -18,7 +18,12 @@ impl Host for GuestState {
         Err(SockError::os(errno::ENOSYS))
     }
 
-    async fn poll(&mut self, _sockets: Vec<Resource<SocketHandle>>, _events: Vec<u16>, _timeout: Option<f64>) -> SockResult<Vec<u16>> {
+    async fn poll(
+        &mut self,
+        _sockets: Vec<Resource<SocketHandle>>,
+        _events: Vec<u16>,
+        _timeout: Option<f64>,
+    ) -> SockResult<Vec<u16>> {
         Err(SockError::os(errno::ENOSYS))
     }
 }

@@ -171,8 +171,8 @@ impl Runtime {
     /// When the file cannot be read or is not a valid component.
     pub fn load_file(&self, path: impl AsRef<Path>) -> wasmtime::Result<Guest> {
         let path = path.as_ref();
-        let component = Component::from_file(&self.engine, path)
-            .with_context(|| format!("loading guest {}", path.display()))?;
+        let component =
+            Component::from_file(&self.engine, path).with_context(|| format!("loading guest {}", path.display()))?;
         Ok(Guest { component })
     }
 

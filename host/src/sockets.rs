@@ -4,9 +4,7 @@
 //! ([`GuestState::judge`]); no OS call is made for a denied operation.
 
 use crate::addr;
-use crate::bindings::capsock::socket::sockets::{
-    Ancillary, Host, HostSocket, Message, OptionValue,
-};
+use crate::bindings::capsock::socket::sockets::{Ancillary, Host, HostSocket, Message, OptionValue};
 use crate::bindings::capsock::socket::types::{self, Address, Error as WitError, UnixAddress};
 use crate::error::{SockError, SockResult};
 use crate::net::{Core, SocketHandle, io_op};
@@ -45,7 +43,10 @@ const KNOWN_FLAGS: i32 = MSG_OOB
 
 fn check_flags(flags: i32) -> SockResult<i32> {
     if flags & !KNOWN_FLAGS != 0 {
-        return Err(SockError::os_msg(errno::EINVAL, format!("Invalid argument: unknown MSG_* flags {:#x}", flags & !KNOWN_FLAGS)));
+        return Err(SockError::os_msg(
+            errno::EINVAL,
+            format!("Invalid argument: unknown MSG_* flags {:#x}", flags & !KNOWN_FLAGS),
+        ));
     }
     // MSG_DONTWAIT is honoured by the wait policy, not the OS (the OS socket
     // is always non-blocking). MSG_NOSIGNAL is always on for sends: a guest
@@ -133,28 +134,35 @@ impl GuestState {
         let mut from = None;
         loop {
             let spare = &mut buf.spare_capacity_mut()[..];
-            let (n, src) = io_op(core, Interest::READABLE, wait, |s| loop {
-                let (n, src) = if is_stream {
-                    (s.recv_with_flags(spare, os_flags)?, None)
-                } else {
-                    let (n, src) = s.recv_from_with_flags(spare, os_flags)?;
-                    (n, Some(src))
-                };
-                // A datagram from a sender no rule allows is dropped, as a
-                // firewall would; a peeked one is consumed first so the loop
-                // cannot spin on it.
-                if filter
-                    && let Some(peer) = src.as_ref().and_then(SockAddr::as_socket)
-                    && !policy
-                        .check(&Request { action: Action::Connect, scheme: Scheme::Udp, addr: addr::normalise(peer), names: &[] })
-                        .allowed
-                {
-                    if os_flags & MSG_PEEK != 0 {
-                        s.recv_with_flags(&mut [MaybeUninit::uninit(); 1], os_flags & !MSG_PEEK)?;
+            let (n, src) = io_op(core, Interest::READABLE, wait, |s| {
+                loop {
+                    let (n, src) = if is_stream {
+                        (s.recv_with_flags(spare, os_flags)?, None)
+                    } else {
+                        let (n, src) = s.recv_from_with_flags(spare, os_flags)?;
+                        (n, Some(src))
+                    };
+                    // A datagram from a sender no rule allows is dropped, as a
+                    // firewall would; a peeked one is consumed first so the loop
+                    // cannot spin on it.
+                    if filter
+                        && let Some(peer) = src.as_ref().and_then(SockAddr::as_socket)
+                        && !policy
+                            .check(&Request {
+                                action: Action::Connect,
+                                scheme: Scheme::Udp,
+                                addr: addr::normalise(peer),
+                                names: &[],
+                            })
+                            .allowed
+                    {
+                        if os_flags & MSG_PEEK != 0 {
+                            s.recv_with_flags(&mut [MaybeUninit::uninit(); 1], os_flags & !MSG_PEEK)?;
+                        }
+                        continue;
                     }
-                    continue;
+                    return Ok((n, src));
                 }
-                return Ok((n, src));
             })
             .await?;
             let n = n.min(spare.len());
@@ -270,7 +278,13 @@ impl Host for GuestState {
             return Err(SockError::os(errno::EOPNOTSUPP));
         }
         self.net.reserve(2)?;
-        let sock_type = if ty == SOCK_STREAM { Type::STREAM } else if ty == SOCK_DGRAM { Type::DGRAM } else { Type::SEQPACKET };
+        let sock_type = if ty == SOCK_STREAM {
+            Type::STREAM
+        } else if ty == SOCK_DGRAM {
+            Type::DGRAM
+        } else {
+            Type::SEQPACKET
+        };
         let (a, b) = Socket::pair(Domain::UNIX, sock_type, None)?;
         let a = self.new_handle(Core::new(a, family, ty, proto)?)?;
         let b = self.new_handle(Core::new(b, family, ty, proto)?)?;
@@ -426,7 +440,13 @@ impl HostSocket for GuestState {
         Ok(i32::from_ne_bytes(word))
     }
 
-    async fn getsockopt_bytes(&mut self, h: Resource<SocketHandle>, level: i32, name: i32, buflen: u32) -> SockResult<Vec<u8>> {
+    async fn getsockopt_bytes(
+        &mut self,
+        h: Resource<SocketHandle>,
+        level: i32,
+        name: i32,
+        buflen: u32,
+    ) -> SockResult<Vec<u8>> {
         let core = self.core(&h)?;
         sockopt::lookup(level, name)?;
         // Python's own bound: 0 < buflen <= 1024.
@@ -436,7 +456,13 @@ impl HostSocket for GuestState {
         sockopt::get_raw(core.sock(), level, name, buflen as usize)
     }
 
-    async fn setsockopt(&mut self, h: Resource<SocketHandle>, level: i32, name: i32, value: OptionValue) -> SockResult<()> {
+    async fn setsockopt(
+        &mut self,
+        h: Resource<SocketHandle>,
+        level: i32,
+        name: i32,
+        value: OptionValue,
+    ) -> SockResult<()> {
         let opt = sockopt::lookup(level, name)?;
         let bytes = match value {
             OptionValue::Int(v) => v.to_ne_bytes().to_vec(),
@@ -489,7 +515,10 @@ impl HostSocket for GuestState {
             None => None,
             Some(v) if v.is_nan() => return Err(SockError::value("Invalid value NaN (not a number)")),
             Some(v) if v < 0.0 => return Err(SockError::value("Timeout value out of range")),
-            Some(v) => Some(Duration::try_from_secs_f64(v).map_err(|_| SockError::overflow("timeout doesn't fit into C timeval"))?),
+            Some(v) => Some(
+                Duration::try_from_secs_f64(v)
+                    .map_err(|_| SockError::overflow("timeout doesn't fit into C timeval"))?,
+            ),
         };
         self.core_mut(&h)?.timeout = timeout;
         Ok(())
@@ -517,7 +546,12 @@ impl HostSocket for GuestState {
         Ok(self.recv_inner(&h, bufsize, flags).await?.0)
     }
 
-    async fn recvfrom(&mut self, h: Resource<SocketHandle>, bufsize: u32, flags: i32) -> SockResult<(Vec<u8>, Option<Address>)> {
+    async fn recvfrom(
+        &mut self,
+        h: Resource<SocketHandle>,
+        bufsize: u32,
+        flags: i32,
+    ) -> SockResult<(Vec<u8>, Option<Address>)> {
         let core = self.core(&h)?;
         if core.ty == SOCK_STREAM {
             let (data, _) = self.recv_inner(&h, bufsize, flags).await?;
@@ -528,7 +562,13 @@ impl HostSocket for GuestState {
         Ok((data, from.as_ref().and_then(addr::from_sockaddr)))
     }
 
-    async fn recvmsg(&mut self, h: Resource<SocketHandle>, bufsize: u32, _ancbufsize: u32, flags: i32) -> SockResult<Message> {
+    async fn recvmsg(
+        &mut self,
+        h: Resource<SocketHandle>,
+        bufsize: u32,
+        _ancbufsize: u32,
+        flags: i32,
+    ) -> SockResult<Message> {
         // Ancillary data arrives with the socket-options issue; until then
         // recvmsg returns the data and address with no control messages.
         let (data, from) = self.recv_inner(&h, bufsize, flags).await?;
@@ -559,7 +599,13 @@ impl HostSocket for GuestState {
         result
     }
 
-    async fn sendto(&mut self, h: Resource<SocketHandle>, data: Vec<u8>, flags: i32, address: Address) -> SockResult<u32> {
+    async fn sendto(
+        &mut self,
+        h: Resource<SocketHandle>,
+        data: Vec<u8>,
+        flags: i32,
+        address: Address,
+    ) -> SockResult<u32> {
         let family = self.core(&h)?.family;
         let dest = addr::ip_for_family(&address, family)?;
         Ok(self.send_inner(&h, &data, flags, Some(dest)).await? as u32)
@@ -574,7 +620,10 @@ impl HostSocket for GuestState {
         address: Option<Address>,
     ) -> SockResult<u32> {
         if !ancdata.is_empty() {
-            return Err(SockError::os_msg(errno::EOPNOTSUPP, "Operation not supported: ancillary data is not implemented yet"));
+            return Err(SockError::os_msg(
+                errno::EOPNOTSUPP,
+                "Operation not supported: ancillary data is not implemented yet",
+            ));
         }
         // Gathered into one buffer: same bytes on the wire, one syscall.
         let data = buffers.concat();

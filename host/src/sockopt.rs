@@ -121,10 +121,7 @@ pub const MAX_DEFAULT_PRIORITY: i32 = 6;
 /// `ENOPROTOOPT` for an option capsock does not know, as Linux gives for
 /// an option it does not know.
 pub fn lookup(level: i32, name: i32) -> SockResult<&'static Opt> {
-    OPTIONS
-        .iter()
-        .find(|o| o.level == level && o.name == name)
-        .ok_or_else(|| SockError::os(errno::ENOPROTOOPT))
+    OPTIONS.iter().find(|o| o.level == level && o.name == name).ok_or_else(|| SockError::os(errno::ENOPROTOOPT))
 }
 
 /// Check that `value` fits the option's shape.
@@ -140,7 +137,10 @@ pub fn check_len(opt: &Opt, len: usize) -> SockResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(SockError::os_msg(errno::EINVAL, format!("Invalid argument: {} takes {}", opt.label, shape_text(opt.shape))))
+        Err(SockError::os_msg(
+            errno::EINVAL,
+            format!("Invalid argument: {} takes {}", opt.label, shape_text(opt.shape)),
+        ))
     }
 }
 

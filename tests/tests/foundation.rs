@@ -118,8 +118,11 @@ fn udp_both_ways(ip: &str) {
         guest
     });
     let rules = [format!("listen udp://{h}:0"), format!("connect udp://{h}:{port}")];
-    let report =
-        run_ok("udp_peer", policy(&[&rules[0], &rules[1]]), &["recv-first".into(), ip.into(), port.to_string(), "5".into()]);
+    let report = run_ok(
+        "udp_peer",
+        policy(&[&rules[0], &rules[1]]),
+        &["recv-first".into(), ip.into(), port.to_string(), "5".into()],
+    );
     let guest = ask.join().unwrap();
     assert_eq!(report.get("laddr"), repr(guest));
 }
@@ -328,7 +331,8 @@ fn exit_holding() {
             }
         }
     });
-    let opts = capsock_host::RunOptions::new(policy(&[&rule])).capture().arg("127.0.0.1").arg(port.to_string()).arg("trap");
+    let opts =
+        capsock_host::RunOptions::new(policy(&[&rule])).capture().arg("127.0.0.1").arg(port.to_string()).arg("trap");
     let guest = guest("exit_holding");
     let result = tokio().block_on(runtime().run(&guest, opts));
     let err = result.expect_err("an aborting guest traps");
@@ -367,7 +371,8 @@ fn blocked_recv() {
     // Another guest completes 10,000 round trips meanwhile.
     let (addr, server) = echo_server("127.0.0.1", 1);
     let rule2 = format!("connect tcp://127.0.0.1:{}", addr.port());
-    let report = run_ok("echo_rounds", policy(&[&rule2]), &["127.0.0.1".into(), addr.port().to_string(), "10000".into()]);
+    let report =
+        run_ok("echo_rounds", policy(&[&rule2]), &["127.0.0.1".into(), addr.port().to_string(), "10000".into()]);
     assert_eq!(report.get("rounds"), "10000");
     assert_eq!(server.join().unwrap(), 10_000 * 32);
     eprintln!("10,000 round trips beside {BLOCKED} blocked guests: {} ms", report.get("elapsed_ms"));
