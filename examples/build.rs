@@ -1,0 +1,4 @@
+//! Builds the example guest programs in `guests/` (see `capsock-guest-build`).
+fn main() {
+    capsock_guest_build::build("guests");
+}
