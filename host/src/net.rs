@@ -245,11 +245,46 @@ pub struct NetCtx {
     open: usize,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Names this instance resolved, by the address they gave: a rule that
+    /// names a host also matches the IPs that name resolved to here.
+    resolved: std::collections::HashMap<std::net::IpAddr, Vec<String>>,
 }
+
+/// How many resolved addresses an instance remembers for name-based rules.
+/// Past it the table is cleared: later connects by IP are judged by IP
+/// rules until the name is resolved again. Bounds host memory per guest.
+pub const MAX_RESOLVED: usize = 4096;
 
 impl NetCtx {
     pub fn new(policy: Arc<Policy>, limits: Limits) -> NetCtx {
-        NetCtx { policy, limits, fds: Vec::new(), open: 0, bytes_sent: 0, bytes_received: 0 }
+        NetCtx {
+            policy,
+            limits,
+            fds: Vec::new(),
+            open: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+            resolved: Default::default(),
+        }
+    }
+
+    /// Record that `name` resolved to `addrs` for this instance.
+    pub fn remember_resolution(&mut self, name: &str, addrs: impl IntoIterator<Item = std::net::IpAddr>) {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        for ip in addrs {
+            if self.resolved.len() >= MAX_RESOLVED && !self.resolved.contains_key(&ip) {
+                self.resolved.clear();
+            }
+            let names = self.resolved.entry(ip).or_default();
+            if !names.contains(&name) {
+                names.push(name.clone());
+            }
+        }
+    }
+
+    /// The names that resolved to `ip` in this instance.
+    pub fn names_for(&self, ip: std::net::IpAddr) -> &[String] {
+        self.resolved.get(&ip).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// Fail with `EMFILE` if one more socket would pass the limit.

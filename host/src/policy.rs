@@ -282,12 +282,52 @@ pub struct Request<'a> {
 pub struct Policy {
     allow: Vec<Rule>,
     deny: Vec<Rule>,
+    /// The `[hosts]` table: names capsock answers itself, before and
+    /// instead of the OS resolver. Keys are lowercase without a trailing dot.
+    hosts: std::collections::BTreeMap<String, Vec<std::net::IpAddr>>,
+    /// What `gethostname()` tells the guest; `None` means the default,
+    /// [`DEFAULT_HOSTNAME`].
+    hostname: Option<String>,
 }
+
+/// The host name a guest sees unless the policy names another.
+pub const DEFAULT_HOSTNAME: &str = "capsock";
 
 impl Policy {
     /// A policy with no rules, which denies everything.
     pub fn deny_all() -> Policy {
         Policy::default()
+    }
+
+    /// Answer `name` with `addrs` inside capsock (the `[hosts]` table).
+    ///
+    /// This grants nothing by itself: resolving the name still needs a rule
+    /// that allows it, and connecting needs a rule for the name or the IP.
+    pub fn add_host(&mut self, name: &str, addrs: Vec<std::net::IpAddr>) -> &mut Self {
+        self.hosts.insert(name.trim_end_matches('.').to_ascii_lowercase(), addrs);
+        self
+    }
+
+    /// The `[hosts]` entry for `name` (case-insensitive, trailing dot
+    /// ignored), if any.
+    pub fn host_entry(&self, name: &str) -> Option<&[std::net::IpAddr]> {
+        self.hosts.get(&name.trim_end_matches('.').to_ascii_lowercase()).map(Vec::as_slice)
+    }
+
+    /// The whole `[hosts]` table.
+    pub fn hosts(&self) -> &std::collections::BTreeMap<String, Vec<std::net::IpAddr>> {
+        &self.hosts
+    }
+
+    /// Set the name `gethostname()` gives the guest.
+    pub fn set_hostname(&mut self, name: &str) -> &mut Self {
+        self.hostname = Some(name.to_string());
+        self
+    }
+
+    /// The name `gethostname()` gives the guest.
+    pub fn hostname(&self) -> &str {
+        self.hostname.as_deref().unwrap_or(DEFAULT_HOSTNAME)
     }
 
     /// Parses `rule` and adds it to the allow list.

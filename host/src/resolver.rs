@@ -9,10 +9,6 @@ use crate::error::{SockError, SockResult};
 use crate::runtime::GuestState;
 use capsock_abi::consts::EAI_NONAME;
 
-/// The name `gethostname()` gives a guest unless the policy exposes the
-/// host's.
-pub const SANDBOX_HOSTNAME: &str = "capsock";
-
 fn not_yet() -> SockError {
     let (name, message) = capsock_abi::gai_error(EAI_NONAME);
     SockError::Guest(WitError {
@@ -50,7 +46,7 @@ impl Host for GuestState {
     }
 
     async fn gethostname(&mut self) -> SockResult<String> {
-        Ok(SANDBOX_HOSTNAME.to_string())
+        Ok(self.net.policy.hostname().to_string())
     }
 
     async fn getservbyname(&mut self, _name: String, _proto: Option<String>) -> SockResult<u16> {

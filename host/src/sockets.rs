@@ -89,7 +89,8 @@ impl GuestState {
     /// Ask the policy; a denial is a `PermissionError` naming the rule.
     fn judge(&self, action: Action, scheme: Scheme, addr: SocketAddr) -> SockResult<()> {
         let addr = addr::normalise(addr);
-        let decision = self.net.policy.check(&Request { action, scheme, addr, names: &[] });
+        let names = self.net.names_for(addr.ip());
+        let decision = self.net.policy.check(&Request { action, scheme, addr, names });
         if decision.allowed {
             Ok(())
         } else {
