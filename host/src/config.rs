@@ -4,19 +4,83 @@
 //! (see [`crate::policy`] for the language). Unknown keys are an error, never
 //! ignored: a typo in a deny list must not silently grant access.
 
+use crate::net::Limits;
 use crate::policy::Policy;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
-/// The policy file's schema.
+/// The policy file's schema. Every table is optional; unknown keys are an
+/// error.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
+    /// Rules that grant (see [`crate::policy`]).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Rules that refuse; deny beats allow.
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// What `gethostname()` tells the guest (default `capsock`).
+    pub hostname: Option<String>,
+    /// Names capsock answers itself: `"db.internal" = ["127.0.0.1"]`.
+    #[serde(default)]
+    pub hosts: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub limits: LimitsFile,
+    #[serde(default)]
+    pub unix: UnixFile,
+    #[serde(default)]
+    pub sockopts: SockoptsFile,
+    #[serde(default)]
+    pub audit: AuditFile,
+    /// The directory relative paths in the file are taken from.
+    #[serde(skip)]
+    pub base: PathBuf,
+}
+
+/// `[limits]`: each omitted one keeps its default (see [`Limits`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    pub max_sockets: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub max_backlog: Option<i32>,
+    pub max_bytes_sent: Option<u64>,
+    pub max_bytes_received: Option<u64>,
+    pub max_connects_per_second: Option<u32>,
+}
+
+/// `[unix]`: AF_UNIX grants.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnixFile {
+    /// Directories (relative to the policy file) for AF_UNIX socket files.
+    #[serde(default)]
+    pub dirs: Vec<PathBuf>,
+    /// Linux abstract names: exact, or `prefix*`.
+    #[serde(default, rename = "abstract")]
+    pub abstract_names: Vec<String>,
+}
+
+/// `[sockopts]`: options beyond (or out of) the default allowlist, as
+/// `LEVEL:NAME`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SockoptsFile {
     #[serde(default)]
     pub allow: Vec<String>,
     #[serde(default)]
     pub deny: Vec<String>,
+}
+
+/// `[audit]`: where decisions are logged as JSON lines.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFile {
+    pub file: Option<PathBuf>,
 }
 
 /// A policy file or rule that could not be used, with where and why.
@@ -35,19 +99,139 @@ impl PolicyFile {
     /// Parse a policy file's text; `origin` names it in errors.
     ///
     /// # Errors
-    /// Invalid TOML, an unknown key, or a malformed rule (with its text and
-    /// position).
+    /// Invalid TOML or an unknown key, with line and column.
     pub fn parse(text: &str, origin: &str) -> Result<PolicyFile, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError(format!("{origin}: {e}")))
     }
 
-    /// Read and parse a policy file.
+    /// Read and parse a policy file; its relative paths are taken from its
+    /// directory.
     ///
     /// # Errors
     /// As [`PolicyFile::parse`], or when the file cannot be read.
     pub fn load(path: &Path) -> Result<PolicyFile, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        Self::parse(&text, &path.display().to_string())
+        let mut file = Self::parse(&text, &path.display().to_string())?;
+        file.base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(file)
+    }
+}
+
+/// What the command line adds to (or overrides in) a policy file.
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+    /// `NAME=ADDR[,ADDR...]`.
+    pub hosts: Vec<String>,
+    pub hostname: Option<String>,
+    pub max_sockets: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub max_bytes_sent: Option<u64>,
+    pub max_bytes_received: Option<u64>,
+    pub max_connects_per_second: Option<u32>,
+    pub unix_dirs: Vec<PathBuf>,
+    pub unix_abstract: Vec<String>,
+    pub allow_sockopts: Vec<String>,
+    pub deny_sockopts: Vec<String>,
+    pub audit: Option<PathBuf>,
+}
+
+/// Everything a guest run is granted and bounded by.
+#[derive(Debug)]
+pub struct Sandbox {
+    pub policy: Policy,
+    pub limits: Limits,
+    pub audit: Option<PathBuf>,
+}
+
+/// Merge a policy file and the command line: rule lists and grants are the
+/// union of both; a limit or name given on the command line overrides the
+/// file's.
+///
+/// # Errors
+/// The first malformed rule, host entry or option label, with where it came
+/// from.
+pub fn build_sandbox(file: Option<&PolicyFile>, flags: &Flags) -> Result<Sandbox, ConfigError> {
+    let empty = PolicyFile::default();
+    let file = file.unwrap_or(&empty);
+    let mut policy = build_policy(Some(file), &flags.allow, &flags.deny)?;
+    for (name, addrs) in &file.hosts {
+        policy.add_host(name, parse_addrs(&format!("[hosts] {name:?}"), addrs.iter().map(String::as_str))?);
+    }
+    for entry in &flags.hosts {
+        let (name, addrs) = entry
+            .split_once('=')
+            .ok_or_else(|| ConfigError(format!("--host expects NAME=ADDR[,ADDR], got `{entry}`")))?;
+        policy.add_host(name, parse_addrs(&format!("--host {entry}"), addrs.split(','))?);
+    }
+    if let Some(name) = flags.hostname.as_ref().or(file.hostname.as_ref()) {
+        policy.set_hostname(name);
+    }
+    for dir in &file.unix.dirs {
+        policy.allow_unix_dir(file.base.join(dir));
+    }
+    for dir in &flags.unix_dirs {
+        policy.allow_unix_dir(dir);
+    }
+    for name in file.unix.abstract_names.iter().chain(&flags.unix_abstract) {
+        policy.allow_unix_abstract(name);
+    }
+    for (label, allow) in file
+        .sockopts
+        .allow
+        .iter()
+        .chain(&flags.allow_sockopts)
+        .map(|l| (l, true))
+        .chain(file.sockopts.deny.iter().chain(&flags.deny_sockopts).map(|l| (l, false)))
+    {
+        check_sockopt_label(label)?;
+        if allow {
+            policy.allow_sockopt(label);
+        } else {
+            policy.deny_sockopt(label);
+        }
+    }
+    let d = Limits::default();
+    let l = &file.limits;
+    let limits = Limits {
+        max_sockets: flags.max_sockets.or(l.max_sockets).unwrap_or(d.max_sockets),
+        max_connections: flags.max_connections.or(l.max_connections).unwrap_or(d.max_connections),
+        max_backlog: l.max_backlog.unwrap_or(d.max_backlog),
+        max_bytes_sent: flags.max_bytes_sent.or(l.max_bytes_sent),
+        max_bytes_received: flags.max_bytes_received.or(l.max_bytes_received),
+        max_connects_per_second: flags.max_connects_per_second.or(l.max_connects_per_second),
+    };
+    let audit = flags.audit.clone().or_else(|| file.audit.file.as_ref().map(|f| file.base.join(f)));
+    Ok(Sandbox { policy, limits, audit })
+}
+
+fn parse_addrs<'a>(origin: &str, addrs: impl Iterator<Item = &'a str>) -> Result<Vec<IpAddr>, ConfigError> {
+    let parsed: Vec<IpAddr> = addrs
+        .map(|a| {
+            let a = a.trim();
+            a.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .map_err(|_| ConfigError(format!("{origin}: `{a}` is not an IP address")))
+        })
+        .collect::<Result<_, _>>()?;
+    if parsed.is_empty() {
+        return Err(ConfigError(format!("{origin}: no addresses")));
+    }
+    Ok(parsed)
+}
+
+/// A `LEVEL:NAME` label must name an option capsock knows, so a typo cannot
+/// silently grant or refuse nothing.
+fn check_sockopt_label(label: &str) -> Result<(), ConfigError> {
+    let upper = label.trim().to_ascii_uppercase();
+    if crate::sockopt::OPTIONS.iter().any(|o| o.label == upper) {
+        Ok(())
+    } else {
+        Err(ConfigError(format!(
+            "[sockopts]: unknown option `{label}` (write LEVEL:NAME, e.g. SOL_SOCKET:SO_PRIORITY)"
+        )))
     }
 }
 
@@ -88,6 +272,65 @@ mod tests {
         let file = PolicyFile::parse("allow = [\"connect tcp://127.0.0.1:80\"]\ndeny = []", "p.toml").unwrap();
         let p = build_policy(Some(&file), &["listen udp://[::1]:*".into()], &[]).unwrap();
         assert_eq!(p.allow_rules().len(), 2);
+    }
+
+    #[test]
+    fn the_whole_schema_parses() {
+        let text = r#"
+            allow = ["connect tcp://db.internal:5432", "listen tcp://127.0.0.1:0"]
+            deny = ["connect *://metadata:*"]
+            hostname = "sandbox-1"
+            [hosts]
+            "db.internal" = ["127.0.0.1", "::1"]
+            [limits]
+            max_sockets = 10
+            max_connections = 5
+            max_bytes_sent = 1000
+            max_bytes_received = 2000
+            max_connects_per_second = 3
+            [unix]
+            dirs = ["run"]
+            abstract = ["app-*"]
+            [sockopts]
+            allow = ["SOL_SOCKET:SO_PRIORITY"]
+            deny = ["IPPROTO_TCP:TCP_CORK"]
+            [audit]
+            file = "audit.jsonl"
+        "#;
+        let mut file = PolicyFile::parse(text, "p.toml").unwrap();
+        file.base = PathBuf::from("/etc/capsock");
+        let flags = Flags { max_sockets: Some(20), hosts: vec!["cache.test=10.0.0.7".into()], ..Flags::default() };
+        let sb = build_sandbox(Some(&file), &flags).unwrap();
+        assert_eq!(sb.limits.max_sockets, 20, "the flag overrides the file");
+        assert_eq!(sb.limits.max_connections, 5);
+        assert_eq!(sb.limits.max_connects_per_second, Some(3));
+        assert_eq!(sb.policy.host_entry("DB.internal.").unwrap().len(), 2);
+        assert_eq!(sb.policy.host_entry("cache.test").unwrap()[0].to_string(), "10.0.0.7");
+        assert_eq!(sb.policy.hostname(), "sandbox-1");
+        assert_eq!(sb.policy.unix_dirs(), [PathBuf::from("/etc/capsock/run")]);
+        assert!(sb.policy.check_unix_abstract(b"app-1").allowed);
+        assert!(!sb.policy.check_unix_abstract(b"other").allowed);
+        assert!(sb.policy.check_sockopt("SOL_SOCKET:SO_PRIORITY", false).allowed);
+        assert!(!sb.policy.check_sockopt("IPPROTO_TCP:TCP_CORK", true).allowed);
+        assert_eq!(sb.audit, Some(PathBuf::from("/etc/capsock/audit.jsonl")));
+    }
+
+    #[test]
+    fn malformed_parts_are_rejected_with_their_text() {
+        let err = PolicyFile::parse("[limits]\nmax_sokets = 3", "p.toml").unwrap_err();
+        assert!(err.0.contains("max_sokets"), "{err}");
+        let file = PolicyFile::parse("[hosts]\n\"a.test\" = [\"not-an-ip\"]", "p.toml").unwrap();
+        let err = build_sandbox(Some(&file), &Flags::default()).unwrap_err();
+        assert!(err.0.contains("not-an-ip"), "{err}");
+        let file = PolicyFile::parse("[sockopts]\nallow = [\"SOL_SOCKET:SO_PRIORTY\"]", "p.toml").unwrap();
+        let err = build_sandbox(Some(&file), &Flags::default()).unwrap_err();
+        assert!(err.0.contains("SO_PRIORTY"), "{err}");
+        let err = build_sandbox(None, &Flags { hosts: vec!["nohost".into()], ..Flags::default() }).unwrap_err();
+        assert!(err.0.contains("nohost"), "{err}");
+        let err = PolicyFile::parse("allow = [\"connect tcp://1.2.3.4\"]", "p.toml")
+            .and_then(|f| build_sandbox(Some(&f), &Flags::default()).map(|_| ()))
+            .unwrap_err();
+        assert!(err.0.contains("connect tcp://1.2.3.4") && err.0.contains("column"), "{err}");
     }
 
     #[test]

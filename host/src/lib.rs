@@ -21,6 +21,7 @@
 //! ```
 
 mod addr;
+pub mod audit;
 mod bindings;
 pub mod config;
 pub mod error;
@@ -31,7 +32,9 @@ mod resolver;
 pub mod runtime;
 mod sockets;
 pub mod sockopt;
+mod unix;
 
+pub use audit::AuditSink;
 pub use net::Limits;
 pub use policy::Policy;
 pub use runtime::{Exit, Guest, Output, RunOptions, Runtime, Trapped};

@@ -1,7 +1,7 @@
 //! `capsock`: run a WebAssembly guest with real sockets under a policy.
 
-use capsock_host::config::{PolicyFile, build_policy};
-use capsock_host::{Limits, RunOptions, Runtime, Trapped};
+use capsock_host::config::{Flags, PolicyFile, build_sandbox};
+use capsock_host::{AuditSink, RunOptions, Runtime, Trapped};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,75 +17,131 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a guest component (wasm32-wasip2) under a policy. Deny by default.
-    Run {
-        /// Grant a rule, e.g. "connect tcp://127.0.0.1:8000-9000" (repeatable).
-        #[arg(long = "allow", value_name = "RULE")]
-        allow: Vec<String>,
-        /// Deny a rule; deny beats allow (repeatable).
-        #[arg(long = "deny", value_name = "RULE")]
-        deny: Vec<String>,
-        /// A TOML policy file with `allow = [...]` and `deny = [...]`.
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
-        /// Most sockets the guest may hold open at once.
-        #[arg(long, value_name = "N", default_value_t = Limits::default().max_sockets)]
-        max_sockets: usize,
-        /// An environment variable for the guest, NAME=VALUE (repeatable).
-        #[arg(long = "env", value_name = "NAME=VALUE")]
-        env: Vec<String>,
-        /// The guest component.
-        guest: PathBuf,
-        /// Arguments passed to the guest.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Run(Box<RunArgs>),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Grant a rule, e.g. "connect tcp://127.0.0.1:8000-9000" (repeatable).
+    #[arg(long = "allow", value_name = "RULE")]
+    allow: Vec<String>,
+    /// Deny a rule; deny beats allow (repeatable).
+    #[arg(long = "deny", value_name = "RULE")]
+    deny: Vec<String>,
+    /// A TOML policy file (see the README for its schema), merged with the flags.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Answer NAME with ADDR inside capsock, never asking the OS (repeatable).
+    #[arg(long = "host", value_name = "NAME=ADDR[,ADDR]")]
+    hosts: Vec<String>,
+    /// The name gethostname() gives the guest (default: capsock).
+    #[arg(long, value_name = "NAME")]
+    hostname: Option<String>,
+    /// Most sockets the guest may hold open at once (default 1024).
+    #[arg(long, value_name = "N")]
+    max_sockets: Option<usize>,
+    /// Most connected stream sockets at once (default 1024).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Most bytes the guest may send in all.
+    #[arg(long, value_name = "BYTES")]
+    max_bytes_sent: Option<u64>,
+    /// Most bytes the guest may receive in all.
+    #[arg(long, value_name = "BYTES")]
+    max_bytes_received: Option<u64>,
+    /// Most connect calls per second.
+    #[arg(long, value_name = "N")]
+    max_connects_per_second: Option<u32>,
+    /// Grant AF_UNIX sockets inside DIR (repeatable).
+    #[arg(long = "unix-dir", value_name = "DIR")]
+    unix_dirs: Vec<PathBuf>,
+    /// Grant a Linux abstract AF_UNIX name, exact or PREFIX* (repeatable).
+    #[arg(long = "unix-abstract", value_name = "NAME")]
+    unix_abstract: Vec<String>,
+    /// Grant a socket option outside the default allowlist, LEVEL:NAME (repeatable).
+    #[arg(long = "allow-sockopt", value_name = "LEVEL:NAME")]
+    allow_sockopts: Vec<String>,
+    /// Refuse a socket option, LEVEL:NAME (repeatable).
+    #[arg(long = "deny-sockopt", value_name = "LEVEL:NAME")]
+    deny_sockopts: Vec<String>,
+    /// Append every policy decision to FILE as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    audit: Option<PathBuf>,
+    /// An environment variable for the guest, NAME=VALUE (repeatable).
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    env: Vec<String>,
+    /// The guest component.
+    guest: PathBuf,
+    /// Arguments passed to the guest.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let Command::Run { allow, deny, policy, max_sockets, env, guest, args } = Cli::parse().command;
-    let file = match policy.as_deref().map(PolicyFile::load).transpose() {
-        Ok(f) => f,
-        Err(e) => return fail(&format!("invalid policy: {e}")),
-    };
-    let policy = match build_policy(file.as_ref(), &allow, &deny) {
-        Ok(p) => p,
-        Err(e) => return fail(&format!("invalid policy: {e}")),
-    };
-    let mut env_pairs = Vec::new();
-    for kv in env {
-        match kv.split_once('=') {
-            Some((k, v)) => env_pairs.push((k.to_string(), v.to_string())),
-            None => return fail(&format!("--env expects NAME=VALUE, got `{kv}`")),
+    let Command::Run(run) = Cli::parse().command;
+    match run_guest(*run) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(msg) => {
+            eprintln!("capsock: {msg}");
+            ExitCode::from(1)
         }
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
-    };
-    let name = guest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let opts = RunOptions {
-        policy: Arc::new(policy),
-        args,
-        env: env_pairs,
-        limits: Limits { max_sockets },
-        name,
-        ..RunOptions::new(Default::default())
-    };
-    let result = runtime.block_on(async {
-        let rt = Runtime::new()?;
-        let guest = rt.load_file(&guest)?;
-        rt.run(&guest, opts).await
-    });
-    match result {
-        Ok(exit) => ExitCode::from(u8::try_from(exit.code).unwrap_or(1)),
-        Err(e) => match e.downcast_ref::<Trapped>() {
-            Some(t) => fail(&format!("{t}")),
-            None => fail(&format!("{e:?}")),
-        },
     }
 }
 
-fn fail(msg: &str) -> ExitCode {
-    eprintln!("capsock: {msg}");
-    ExitCode::from(1)
+fn run_guest(a: RunArgs) -> Result<i32, String> {
+    let file = a.policy.as_deref().map(PolicyFile::load).transpose().map_err(|e| format!("invalid policy: {e}"))?;
+    let flags = Flags {
+        allow: a.allow,
+        deny: a.deny,
+        hosts: a.hosts,
+        hostname: a.hostname,
+        max_sockets: a.max_sockets,
+        max_connections: a.max_connections,
+        max_bytes_sent: a.max_bytes_sent,
+        max_bytes_received: a.max_bytes_received,
+        max_connects_per_second: a.max_connects_per_second,
+        unix_dirs: a.unix_dirs,
+        unix_abstract: a.unix_abstract,
+        allow_sockopts: a.allow_sockopts,
+        deny_sockopts: a.deny_sockopts,
+        audit: a.audit,
+    };
+    let sandbox = build_sandbox(file.as_ref(), &flags).map_err(|e| format!("invalid policy: {e}"))?;
+    let audit = sandbox
+        .audit
+        .as_deref()
+        .map(|p| AuditSink::open(p).map_err(|e| format!("cannot open the audit file {}: {e}", p.display())))
+        .transpose()?;
+    let env = a
+        .env
+        .iter()
+        .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| "--env expects NAME=VALUE".to_string())?;
+    let name = a.guest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let opts = RunOptions {
+        policy: Arc::new(sandbox.policy),
+        args: a.args,
+        env,
+        limits: sandbox.limits,
+        name,
+        audit,
+        ..RunOptions::new(Default::default())
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = rt.block_on(async {
+        let runtime = Runtime::new()?;
+        let guest = runtime.load_file(&a.guest)?;
+        runtime.run(&guest, opts).await
+    });
+    match result {
+        Ok(exit) => Ok(exit.code),
+        Err(e) => Err(match e.downcast_ref::<Trapped>() {
+            Some(t) => t.to_string(),
+            None => format!("{e:?}"),
+        }),
+    }
 }

@@ -40,18 +40,41 @@ pub struct SocketHandle {
     pub proto: i32,
 }
 
-/// Per-instance limits.
+/// Per-instance limits. Each, when reached, fails the operation with a
+/// clear error naming it — never a hang — and loses nothing already done.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Sockets open at once, detached ones included. Past it, creating or
     /// accepting a socket fails with `EMFILE`; a pending connection stays in
     /// the listener's backlog.
     pub max_sockets: usize,
+    /// Connected stream sockets at once (made by `connect` or `accept`).
+    /// Past it, `connect` and `accept` raise `PermissionError`; a pending
+    /// connection stays in the backlog.
+    pub max_connections: usize,
+    /// The largest `listen` backlog; larger requests are clamped, as Linux
+    /// clamps to `somaxconn`.
+    pub max_backlog: i32,
+    /// Bytes the instance may send in all. A send that would pass it sends
+    /// what fits (a short send); the next raises `PermissionError`.
+    pub max_bytes_sent: Option<u64>,
+    /// Bytes the instance may receive in all; as `max_bytes_sent`.
+    pub max_bytes_received: Option<u64>,
+    /// `connect` calls per second (a sliding one-second window). Past it,
+    /// `connect` raises `PermissionError`; nothing is sent.
+    pub max_connects_per_second: Option<u32>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_sockets: 1024 }
+        Limits {
+            max_sockets: 1024,
+            max_connections: 1024,
+            max_backlog: 4096,
+            max_bytes_sent: None,
+            max_bytes_received: None,
+            max_connects_per_second: None,
+        }
     }
 }
 
@@ -94,6 +117,11 @@ pub struct Core {
     pub listen_granted: bool,
     /// Recent senders to a `listen`-granted UDP socket.
     pub reply_peers: VecDeque<SocketAddr>,
+    /// Counted against `max_connections` (a connected stream socket).
+    pub connection: bool,
+    /// The AF_UNIX path the guest bound, as the guest wrote it (the OS sees
+    /// a `/proc/self/fd/N/name` path that must not leak into `getsockname`).
+    pub unix_name: Option<String>,
 }
 
 impl Core {
@@ -111,6 +139,8 @@ impl Core {
             attached: true,
             listen_granted: false,
             reply_peers: VecDeque::new(),
+            connection: false,
+            unix_name: None,
         })
     }
 
@@ -248,6 +278,13 @@ pub struct NetCtx {
     /// Names this instance resolved, by the address they gave: a rule that
     /// names a host also matches the IPs that name resolved to here.
     resolved: std::collections::HashMap<std::net::IpAddr, Vec<String>>,
+    /// Connected stream sockets now open.
+    connections: usize,
+    /// When recent `connect` calls were made (at most
+    /// `max_connects_per_second` entries).
+    connect_times: VecDeque<Instant>,
+    /// This instance's audit trail.
+    pub audit: crate::audit::Audit,
 }
 
 /// How many resolved addresses an instance remembers for name-based rules.
@@ -256,8 +293,11 @@ pub struct NetCtx {
 pub const MAX_RESOLVED: usize = 4096;
 
 impl NetCtx {
-    pub fn new(policy: Arc<Policy>, limits: Limits) -> NetCtx {
+    pub fn new(policy: Arc<Policy>, limits: Limits, audit: crate::audit::Audit) -> NetCtx {
         NetCtx {
+            connections: 0,
+            connect_times: VecDeque::new(),
+            audit,
             policy,
             limits,
             fds: Vec::new(),
@@ -298,6 +338,57 @@ impl NetCtx {
         Ok(())
     }
 
+    /// A `PermissionError` for a limit, audited.
+    fn limit_error(&self, what: &str, limit: impl std::fmt::Display) -> SockError {
+        let rule = format!("limit {what}={limit}");
+        self.audit.record("limit", what, false, &rule);
+        SockError::refused(errno::EACCES, format!("Permission denied: capsock {rule} reached"))
+    }
+
+    /// Fail if one more connection would pass `max_connections`.
+    pub fn check_connections(&self) -> SockResult<()> {
+        if self.connections >= self.limits.max_connections {
+            return Err(self.limit_error("max_connections", self.limits.max_connections));
+        }
+        Ok(())
+    }
+
+    /// Count `fd` as a connection (after a successful connect or accept).
+    pub fn count_connection(&mut self, fd: i32) {
+        if let Ok(core) = self.get_mut(fd)
+            && core.ty == capsock_abi::consts::SOCK_STREAM
+            && !core.connection
+        {
+            core.connection = true;
+            self.connections += 1;
+        }
+    }
+
+    /// Admit one `connect` under `max_connects_per_second`.
+    pub fn admit_connect(&mut self) -> SockResult<()> {
+        let Some(max) = self.limits.max_connects_per_second else { return Ok(()) };
+        let now = Instant::now();
+        while self.connect_times.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+            self.connect_times.pop_front();
+        }
+        if self.connect_times.len() >= max as usize {
+            return Err(self.limit_error("max_connects_per_second", max));
+        }
+        self.connect_times.push_back(now);
+        Ok(())
+    }
+
+    /// How many of `want` bytes may still be sent; an error once none may.
+    pub fn send_budget(&self, want: usize) -> SockResult<usize> {
+        budget(self, want, self.bytes_sent, self.limits.max_bytes_sent, "max_bytes_sent")
+    }
+
+    /// How many of `want` bytes may still be received; an error once none
+    /// may.
+    pub fn recv_budget(&self, want: usize) -> SockResult<usize> {
+        budget(self, want, self.bytes_received, self.limits.max_bytes_received, "max_bytes_received")
+    }
+
     /// Put a socket in the table at the lowest free fileno, as POSIX does.
     pub fn insert(&mut self, core: Core) -> SockResult<i32> {
         self.reserve(1)?;
@@ -331,13 +422,56 @@ impl NetCtx {
     /// Remove a socket; dropping it closes the OS socket and deregisters it.
     pub fn remove(&mut self, fd: i32) -> Option<Core> {
         let core = Self::slot(fd).and_then(|s| self.fds.get_mut(s)).and_then(Option::take);
-        if core.is_some() {
+        if let Some(c) = &core {
             self.open -= 1;
+            if c.connection {
+                self.connections -= 1;
+            }
         }
         core
     }
 
     pub fn open_sockets(&self) -> usize {
         self.open
+    }
+}
+
+fn budget(net: &NetCtx, want: usize, used: u64, limit: Option<u64>, name: &str) -> SockResult<usize> {
+    let Some(limit) = limit else { return Ok(want) };
+    let left = limit.saturating_sub(used);
+    // A zero-length call is free: it moves no bytes.
+    if left == 0 && want > 0 {
+        return Err(net.limit_error(name, limit));
+    }
+    Ok(want.min(usize::try_from(left).unwrap_or(usize::MAX)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(limits: Limits) -> NetCtx {
+        NetCtx::new(Arc::new(Policy::deny_all()), limits, crate::audit::Audit::new(None, "test"))
+    }
+
+    #[test]
+    fn budgets_allow_a_short_call_then_refuse() {
+        let mut net = ctx(Limits { max_bytes_sent: Some(10), ..Limits::default() });
+        assert_eq!(net.send_budget(4).unwrap(), 4);
+        net.bytes_sent = 8;
+        assert_eq!(net.send_budget(4).unwrap(), 2);
+        net.bytes_sent = 10;
+        assert_eq!(net.send_budget(0).unwrap(), 0);
+        let e = net.send_budget(1).err().expect("over budget");
+        assert_eq!(e.errno(), Some(errno::EACCES));
+        assert_eq!(net.recv_budget(1 << 20).unwrap(), 1 << 20, "no receive limit");
+    }
+
+    #[test]
+    fn connect_rate_is_a_sliding_window() {
+        let mut net = ctx(Limits { max_connects_per_second: Some(2), ..Limits::default() });
+        assert!(net.admit_connect().is_ok());
+        assert!(net.admit_connect().is_ok());
+        assert!(net.admit_connect().is_err());
     }
 }

@@ -288,6 +288,17 @@ pub struct Policy {
     /// What `gethostname()` tells the guest; `None` means the default,
     /// [`DEFAULT_HOSTNAME`].
     hostname: Option<String>,
+    /// Socket options granted beyond the default allowlist, as
+    /// `LEVEL:NAME` labels (`SOL_SOCKET:SO_PRIORITY`).
+    sockopt_allow: Vec<String>,
+    /// Socket options refused even if the default allowlist has them.
+    sockopt_deny: Vec<String>,
+    /// Directories (host paths) inside which AF_UNIX sockets may be bound
+    /// and connected.
+    unix_dirs: Vec<std::path::PathBuf>,
+    /// Linux abstract-namespace names a guest may use: exact names, or
+    /// prefixes written `prefix*`.
+    unix_abstract: Vec<String>,
 }
 
 /// The host name a guest sees unless the policy names another.
@@ -317,6 +328,69 @@ impl Policy {
     /// The whole `[hosts]` table.
     pub fn hosts(&self) -> &std::collections::BTreeMap<String, Vec<std::net::IpAddr>> {
         &self.hosts
+    }
+
+    /// Grant a socket option beyond the default allowlist, by its
+    /// `LEVEL:NAME` label (`SOL_SOCKET:SO_PRIORITY`, `IPPROTO_IP:IP_TRANSPARENT`).
+    pub fn allow_sockopt(&mut self, label: &str) -> &mut Self {
+        self.sockopt_allow.push(label.trim().to_ascii_uppercase());
+        self
+    }
+
+    /// Refuse a socket option, even one the default allowlist has.
+    pub fn deny_sockopt(&mut self, label: &str) -> &mut Self {
+        self.sockopt_deny.push(label.trim().to_ascii_uppercase());
+        self
+    }
+
+    /// Judge setting the option `label`; `default_allowed` is the built-in
+    /// allowlist's verdict. A deny entry wins, then an allow entry, then the
+    /// default.
+    pub fn check_sockopt(&self, label: &str, default_allowed: bool) -> Decision {
+        let label = label.to_ascii_uppercase();
+        if self.sockopt_deny.contains(&label) {
+            return Decision { allowed: false, rule: Some(format!("[sockopts] deny {label}")) };
+        }
+        if self.sockopt_allow.contains(&label) {
+            return Decision { allowed: true, rule: Some(format!("[sockopts] allow {label}")) };
+        }
+        let rule = if default_allowed { "default sockopt allowlist" } else { "not in the default sockopt allowlist" };
+        Decision { allowed: default_allowed, rule: Some(rule.to_string()) }
+    }
+
+    /// Grant AF_UNIX sockets inside a host directory.
+    ///
+    /// This grants authority over the directory's sockets: a guest may bind
+    /// new socket files in it and connect to any socket file in it (and in
+    /// its subdirectories), never outside it.
+    pub fn allow_unix_dir(&mut self, dir: impl Into<std::path::PathBuf>) -> &mut Self {
+        self.unix_dirs.push(dir.into());
+        self
+    }
+
+    /// The directories AF_UNIX sockets are granted in.
+    pub fn unix_dirs(&self) -> &[std::path::PathBuf] {
+        &self.unix_dirs
+    }
+
+    /// Grant a Linux abstract-namespace name (exact, or `prefix*`).
+    pub fn allow_unix_abstract(&mut self, pattern: &str) -> &mut Self {
+        self.unix_abstract.push(pattern.to_string());
+        self
+    }
+
+    /// Judge an abstract-namespace name (the bytes after the leading NUL).
+    pub fn check_unix_abstract(&self, name: &[u8]) -> Decision {
+        for p in &self.unix_abstract {
+            let hit = match p.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix.as_bytes()),
+                None => name == p.as_bytes(),
+            };
+            if hit {
+                return Decision { allowed: true, rule: Some(format!("[unix] abstract {p}")) };
+            }
+        }
+        Decision { allowed: false, rule: None }
     }
 
     /// Set the name `gethostname()` gives the guest.

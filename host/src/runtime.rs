@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+use crate::audit::{Audit, AuditSink};
 use crate::net::{Limits, NetCtx};
 use crate::policy::Policy;
 use std::path::Path;
@@ -74,8 +75,11 @@ pub struct RunOptions {
     pub limits: Limits,
     /// The most linear memory the guest may grow to (bytes).
     pub max_memory: usize,
-    /// The program name the guest sees as `argv[0]`.
+    /// The program name the guest sees as `argv[0]`; also names the
+    /// instance in the audit trail.
     pub name: String,
+    /// Where policy decisions are recorded (besides `tracing` events).
+    pub audit: Option<AuditSink>,
 }
 
 impl RunOptions {
@@ -88,6 +92,7 @@ impl RunOptions {
             limits: Limits::default(),
             max_memory: 1 << 30,
             name: "guest".to_string(),
+            audit: None,
         }
     }
 
@@ -188,6 +193,8 @@ impl Runtime {
     pub async fn run(&self, guest: &Guest, opts: RunOptions) -> wasmtime::Result<Exit> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.arg(&opts.name).args(&opts.args).envs(&opts.env);
+        let audit = Audit::new(opts.audit.clone(), &opts.name);
+        wire_wasi_sockets(&mut wasi, opts.policy.clone(), audit.clone());
         let (stdout, stderr) = match opts.output {
             Output::Inherit => {
                 wasi.inherit_stdout().inherit_stderr();
@@ -203,7 +210,7 @@ impl Runtime {
         let state = GuestState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
-            net: NetCtx::new(opts.policy.clone(), opts.limits.clone()),
+            net: NetCtx::new(opts.policy.clone(), opts.limits.clone(), audit),
             limits: StoreLimitsBuilder::new().memory_size(opts.max_memory).build(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -216,6 +223,7 @@ impl Runtime {
         }
         .await;
         // Close every socket now rather than whenever the caller drops us.
+        store.data().net.audit.flush();
         drop(store);
         let take = |p: Option<MemoryOutputPipe>| p.map(|p| p.contents().to_vec()).unwrap_or_default();
         let (stdout, stderr) = (take(stdout), take(stderr));
@@ -228,6 +236,51 @@ impl Runtime {
             },
         }
     }
+}
+
+/// Put a guest's standard `wasi:sockets` (what Rust's `std::net` uses on
+/// wasm32-wasip2) under the same policy as capsock's own sockets.
+///
+/// What this path cannot express, because wasmtime-wasi decides it: name
+/// lookups are off (`resolve` rules apply to capsock's resolver only); an
+/// implicit bind to the wildcard address and port 0 (which wasmtime-wasi
+/// makes during `connect` and `send`) is always allowed, so listening is
+/// judged at `listen` with the real local address instead; a UDP socket
+/// receives from a sender a `connect udp` rule names, or from anyone when
+/// any `listen udp` rule exists (the check cannot tell which socket asks);
+/// no socket options, limits or byte counts apply.
+fn wire_wasi_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<Policy>, audit: Audit) {
+    use crate::policy::{Action, Request, Scheme};
+    use wasmtime_wasi::sockets::SocketAddrUse;
+    wasi.inherit_network().allow_tcp(true).allow_udp(true).allow_ip_name_lookup(false);
+    wasi.socket_addr_check(move |addr, use_| {
+        let addr = crate::addr::normalise(addr);
+        let implicit = addr.ip().is_unspecified() && addr.port() == 0;
+        let judge = |action, scheme| {
+            let d = policy.check(&Request { action, scheme, addr, names: &[] });
+            (d.allowed, d.reason())
+        };
+        let (op, (allowed, rule)) = match use_ {
+            SocketAddrUse::TcpBind | SocketAddrUse::UdpBind if implicit => {
+                ("bind", (true, "implicit wildcard bind (judged at listen/send)".to_string()))
+            }
+            SocketAddrUse::TcpBind | SocketAddrUse::TcpListen => ("listen", judge(Action::Listen, Scheme::Tcp)),
+            SocketAddrUse::UdpBind => ("listen", judge(Action::Listen, Scheme::Udp)),
+            SocketAddrUse::TcpAccept => ("accept", (true, "accepted on a granted listener".to_string())),
+            SocketAddrUse::TcpConnect => ("connect", judge(Action::Connect, Scheme::Tcp)),
+            SocketAddrUse::UdpSend => ("connect", judge(Action::Connect, Scheme::Udp)),
+            SocketAddrUse::UdpReceive => {
+                let (ok, rule) = judge(Action::Connect, Scheme::Udp);
+                if ok || policy.may_allow(Action::Listen, Scheme::Udp) {
+                    ("receive", (true, if ok { rule } else { "a listen udp rule exists".to_string() }))
+                } else {
+                    ("receive", (false, rule))
+                }
+            }
+        };
+        audit.record(op, &format!("wasi:sockets {addr}"), allowed, &rule);
+        Box::pin(async move { allowed })
+    });
 }
 
 /// Advance the engine's epoch every [`EPOCH_TICK`] until the engine is gone.

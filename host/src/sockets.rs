@@ -11,12 +11,14 @@ use crate::net::{Core, SocketHandle, io_op};
 use crate::policy::{Action, Request, Scheme};
 use crate::runtime::GuestState;
 use crate::sockopt::{self, Grant};
+use crate::unix;
 use capsock_abi::consts::*;
 use capsock_abi::errno;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
+use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 use tokio::io::Interest;
 use wasmtime::component::Resource;
@@ -86,15 +88,51 @@ impl GuestState {
         self.net.get_mut(fd)
     }
 
-    /// Ask the policy; a denial is a `PermissionError` naming the rule.
+    /// Ask the policy and audit the answer; a denial is a
+    /// `PermissionError` naming the rule.
     fn judge(&self, action: Action, scheme: Scheme, addr: SocketAddr) -> SockResult<()> {
         let addr = addr::normalise(addr);
         let names = self.net.names_for(addr.ip());
         let decision = self.net.policy.check(&Request { action, scheme, addr, names });
-        if decision.allowed {
-            Ok(())
-        } else {
-            Err(SockError::denied(format_args!("{action} {scheme}://{}", show(addr)), &decision))
+        let target = format!("{scheme}://{}", show(addr));
+        self.net.audit.record(&action.to_string(), &target, decision.allowed, &decision.reason());
+        if decision.allowed { Ok(()) } else { Err(SockError::denied(format_args!("{action} {target}"), &decision)) }
+    }
+
+    /// Vet an AF_UNIX address for bind (`create`) or connect, audited.
+    fn judge_unix(
+        &self,
+        address: &Address,
+        create: bool,
+    ) -> SockResult<(SockAddr, Option<String>, Option<cap_std::fs::Dir>)> {
+        let op = if create { "listen" } else { "connect" };
+        match address {
+            Address::Unix(UnixAddress::Path(p)) => match unix::resolve(&self.net.policy, p, create) {
+                Ok(v) => {
+                    self.net.audit.record(op, &format!("unix:{p}"), true, &v.rule);
+                    Ok((SockAddr::unix(&v.os_path)?, Some(p.clone()), Some(v.dir)))
+                }
+                Err(e) => {
+                    self.net.audit.record(op, &format!("unix:{p}"), false, &format!("{e:?}"));
+                    Err(e)
+                }
+            },
+            Address::Unix(UnixAddress::AbstractName(name)) => {
+                let decision = self.net.policy.check_unix_abstract(name);
+                let target = format!("unix:@{}", String::from_utf8_lossy(name));
+                self.net.audit.record(op, &target, decision.allowed, &decision.reason());
+                if !decision.allowed {
+                    return Err(SockError::denied(format_args!("{op} {target}"), &decision));
+                }
+                let mut bytes = vec![0u8];
+                bytes.extend_from_slice(name);
+                let path = std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes));
+                Ok((SockAddr::unix(path)?, None, None))
+            }
+            Address::Unix(UnixAddress::Unnamed) => {
+                Err(SockError::os_msg(errno::EINVAL, "Invalid argument: AF_UNIX autobind is not supported"))
+            }
+            _ => Err(SockError::os(errno::EAFNOSUPPORT)),
         }
     }
 
@@ -104,9 +142,38 @@ impl GuestState {
         let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
         let norm = addr::normalise(dest);
         if core.listen_granted && core.reply_peers.iter().any(|p| addr::normalise(*p) == norm) {
+            self.net.audit.record("connect", &format!("{scheme}://{}", show(norm)), true, "reply to a recent sender");
             return Ok(());
         }
         self.judge(Action::Connect, scheme, dest)
+    }
+
+    /// The OS side of `connect`: start it, and unless non-blocking, wait
+    /// for the handshake within the socket's timeout.
+    async fn connect_os(&mut self, h: &Resource<SocketHandle>, target: &SockAddr) -> SockResult<()> {
+        let core = self.core_mut(h)?;
+        core.forget_registration();
+        let core = &*core;
+        let wait = core.wait(Interest::WRITABLE, false);
+        match core.sock().connect(target) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if core.nonblocking() {
+            return Err(SockError::os(errno::EINPROGRESS));
+        }
+        // Writable means the handshake finished, one way or the other;
+        // SO_ERROR says which.
+        io_op(core, Interest::WRITABLE, wait, |s| match s.take_error()? {
+            Some(e) => Err(e),
+            None => match s.peer_addr() {
+                Ok(_) => Ok(()),
+                Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Err(io::ErrorKind::WouldBlock.into()),
+                Err(e) => Err(e),
+            },
+        })
+        .await
     }
 
     fn new_handle(&mut self, core: Core) -> SockResult<Resource<SocketHandle>> {
@@ -124,8 +191,9 @@ impl GuestState {
         flags: i32,
     ) -> SockResult<(Vec<u8>, Option<SockAddr>)> {
         let os_flags = check_flags(flags)?;
-        let cap = (bufsize as usize).min(MAX_RECV);
+        let cap = self.net.recv_budget((bufsize as usize).min(MAX_RECV))?;
         let core = self.core(h)?;
+        let net = &self.net;
         let wait = core.wait(Interest::READABLE, flags & MSG_DONTWAIT != 0);
         let mut buf: Vec<u8> = Vec::with_capacity(cap);
         let filter = core.ty == SOCK_DGRAM && !core.listen_granted;
@@ -147,16 +215,22 @@ impl GuestState {
                     // firewall would; a peeked one is consumed first so the loop
                     // cannot spin on it.
                     if filter
-                        && let Some(peer) = src.as_ref().and_then(SockAddr::as_socket)
+                        && let Some(peer) = src.as_ref().and_then(SockAddr::as_socket).map(addr::normalise)
                         && !policy
                             .check(&Request {
                                 action: Action::Connect,
                                 scheme: Scheme::Udp,
-                                addr: addr::normalise(peer),
-                                names: &[],
+                                addr: peer,
+                                names: net.names_for(peer.ip()),
                             })
                             .allowed
                     {
+                        net.audit.record(
+                            "receive",
+                            &format!("udp://{}", show(peer)),
+                            false,
+                            "no connect rule names the sender",
+                        );
                         if os_flags & MSG_PEEK != 0 {
                             s.recv_with_flags(&mut [MaybeUninit::uninit(); 1], os_flags & !MSG_PEEK)?;
                         }
@@ -201,6 +275,12 @@ impl GuestState {
         if let Some(dest) = dest {
             self.judge_send(core, dest)?;
         }
+        // A datagram is never cut short: it is sent whole or refused.
+        let budget = self.net.send_budget(data.len())?;
+        if budget < data.len() && core.ty != SOCK_STREAM {
+            return Err(self.net.send_budget(usize::MAX).err().unwrap_or_else(|| SockError::os(errno::EMSGSIZE)));
+        }
+        let data = &data[..budget];
         let wait = core.wait(Interest::WRITABLE, flags & MSG_DONTWAIT != 0);
         let dest = dest.map(SockAddr::from);
         let n = io_op(core, Interest::WRITABLE, wait, |s| match &dest {
@@ -325,23 +405,30 @@ impl HostSocket for GuestState {
     async fn accept(&mut self, h: Resource<SocketHandle>) -> SockResult<(Resource<SocketHandle>, Address)> {
         let core = self.core(&h)?;
         let (family, ty, proto) = (core.family, core.ty, core.proto);
-        // Check the limit before accepting: a connection we cannot hold
+        // Check the limits before accepting: a connection we cannot hold
         // stays in the backlog instead of being accepted and dropped.
         self.net.reserve(1)?;
+        if ty == SOCK_STREAM {
+            self.net.check_connections()?;
+        }
         let wait = core.wait(Interest::READABLE, false);
         let (sock, peer) = io_op(core, Interest::READABLE, wait, |s| s.accept()).await?;
         let peer = addr::from_sockaddr(&peer).unwrap_or(Address::Unix(UnixAddress::Unnamed));
         let new = self.new_handle(Core::new(sock, family, ty, proto)?)?;
+        let fd = self.table.get(&new)?.fd;
+        self.net.count_connection(fd);
         Ok((new, peer))
     }
 
     async fn bind(&mut self, h: Resource<SocketHandle>, address: Address) -> SockResult<()> {
         let core = self.core(&h)?;
         if core.family == AF_UNIX {
-            return Err(SockError::refused(
-                errno::EACCES,
-                "Permission denied: AF_UNIX paths need an [unix] dirs grant in the policy",
-            ));
+            let (os_addr, name, _dir) = self.judge_unix(&address, true)?;
+            self.core(&h)?.sock().bind(&os_addr)?;
+            let core = self.core_mut(&h)?;
+            core.unix_name = name;
+            core.listen_granted = true;
+            return Ok(());
         }
         let target = addr::ip_for_family(&address, core.family)?;
         let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
@@ -362,38 +449,29 @@ impl HostSocket for GuestState {
 
     async fn connect(&mut self, h: Resource<SocketHandle>, address: Address) -> SockResult<()> {
         let core = self.core(&h)?;
-        if core.family == AF_UNIX {
-            return Err(SockError::refused(
-                errno::EACCES,
-                "Permission denied: AF_UNIX paths need an [unix] dirs grant in the policy",
-            ));
+        let stream = core.ty != SOCK_DGRAM;
+        let (target, _dir) = if core.family == AF_UNIX {
+            let (os_addr, _, dir) = self.judge_unix(&address, false)?;
+            (os_addr, dir)
+        } else {
+            let ip = addr::ip_for_family(&address, core.family)?;
+            let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
+            self.judge(Action::Connect, scheme, ip)?;
+            (SockAddr::from(ip), None)
+        };
+        if stream {
+            self.net.check_connections()?;
+            self.net.admit_connect()?;
         }
-        let target = addr::ip_for_family(&address, core.family)?;
-        let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
-        self.judge(Action::Connect, scheme, target)?;
-        let core = self.core_mut(&h)?;
-        core.forget_registration();
-        let core = &*core;
-        let wait = core.wait(Interest::WRITABLE, false);
-        match core.sock().connect(&target.into()) {
-            Ok(()) => return Ok(()),
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-            Err(e) => return Err(e.into()),
+        let fd = self.fd(&h)?;
+        let result = self.connect_os(&h, &target).await;
+        // A non-blocking connect in progress will be a connection: count it
+        // now, or the limit could be passed by never waiting.
+        let pending = result.as_ref().err().and_then(SockError::errno) == Some(errno::EINPROGRESS);
+        if stream && (result.is_ok() || pending) {
+            self.net.count_connection(fd);
         }
-        if core.nonblocking() {
-            return Err(SockError::os(errno::EINPROGRESS));
-        }
-        // Writable means the handshake finished, one way or the other;
-        // SO_ERROR says which.
-        io_op(core, Interest::WRITABLE, wait, |s| match s.take_error()? {
-            Some(e) => Err(e),
-            None => match s.peer_addr() {
-                Ok(_) => Ok(()),
-                Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Err(io::ErrorKind::WouldBlock.into()),
-                Err(e) => Err(e),
-            },
-        })
-        .await
+        result
     }
 
     async fn detach(&mut self, h: Resource<SocketHandle>) -> SockResult<i32> {
@@ -425,7 +503,11 @@ impl HostSocket for GuestState {
     }
 
     async fn getsockname(&mut self, h: Resource<SocketHandle>) -> SockResult<Address> {
-        let local = self.core(&h)?.sock().local_addr()?;
+        let core = self.core(&h)?;
+        if let Some(name) = &core.unix_name {
+            return Ok(Address::Unix(UnixAddress::Path(name.clone())));
+        }
+        let local = core.sock().local_addr()?;
         addr::from_sockaddr(&local).ok_or_else(|| SockError::os(errno::EINVAL))
     }
 
@@ -476,15 +558,24 @@ impl HostSocket for GuestState {
             return Err(SockError::os(errno::ENOPROTOOPT));
         }
         sockopt::check_len(opt, bytes.len())?;
+        let core = self.core(&h)?;
         let priority_too_high = (level, name) == (SOL_SOCKET, SO_PRIORITY)
             && i32::from_ne_bytes(bytes[..4].try_into().unwrap_or_default()) > sockopt::MAX_DEFAULT_PRIORITY;
-        if opt.grant == Grant::Named || priority_too_high {
-            return Err(SockError::refused(
-                errno::EACCES,
-                format!("Permission denied: socket option {} is not granted by the capsock policy", opt.label),
-            ));
+        // Joining a multicast group is granted by a `listen udp://GROUP:PORT`
+        // rule for the group and the socket's port.
+        let group_granted = match multicast_group(level, name, &bytes) {
+            Some(group) => {
+                let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
+                self.judge(Action::Listen, Scheme::Udp, SocketAddr::new(group, port)).is_ok()
+            }
+            None => false,
+        };
+        let default_allowed = (opt.grant == Grant::Default && !priority_too_high) || group_granted;
+        let decision = self.net.policy.check_sockopt(opt.label, default_allowed);
+        self.net.audit.record("setsockopt", opt.label, decision.allowed, &decision.reason());
+        if !decision.allowed {
+            return Err(SockError::denied(format_args!("setsockopt {}", opt.label), &decision));
         }
-        let core = self.core(&h)?;
         sockopt::set_raw(core.sock(), level, name, &bytes)?;
         if level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) {
             let t = sockopt::timeval_to_duration(&bytes)?;
@@ -539,7 +630,7 @@ impl HostSocket for GuestState {
             }
         }
         let core = self.core(&h)?;
-        core.sock().listen(backlog.max(0))?;
+        core.sock().listen(backlog.clamp(0, self.net.limits.max_backlog))?;
         Ok(())
     }
 
@@ -664,5 +755,20 @@ impl HostSocket for GuestState {
             self.net.remove(handle.fd);
         }
         Ok(())
+    }
+}
+
+/// The group a multicast-join option names, if `name` is one.
+fn multicast_group(level: i32, name: i32, value: &[u8]) -> Option<std::net::IpAddr> {
+    match (level, name) {
+        (IPPROTO_IP, IP_ADD_MEMBERSHIP) => {
+            let o: [u8; 4] = value.get(..4)?.try_into().ok()?;
+            Some(std::net::Ipv4Addr::from(o).into())
+        }
+        (IPPROTO_IPV6, IPV6_JOIN_GROUP) => {
+            let o: [u8; 16] = value.get(..16)?.try_into().ok()?;
+            Some(std::net::Ipv6Addr::from(o).into())
+        }
+        _ => None,
     }
 }
