@@ -97,6 +97,18 @@ impl SockError {
         })
     }
 
+    /// A limit reached: `errno`'s text, then which limit (`rule`, e.g.
+    /// `limit max_connections=2`).
+    pub fn limit(errno: i32, rule: String) -> Self {
+        SockError::Guest(WitError {
+            kind: ErrorKind::Os,
+            errno,
+            name: capsock_abi::errno_name(errno).to_string(),
+            message: format!("{}: capsock {rule} reached", capsock_abi::strerror(errno)),
+            rule: Some(rule),
+        })
+    }
+
     /// Map an OS error. Errors without an errno (never expected from
     /// socket calls) become `EIO` with the error's text rather than a trap.
     pub fn from_io(err: std::io::Error) -> Self {

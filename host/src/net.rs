@@ -339,10 +339,10 @@ impl NetCtx {
     }
 
     /// A `PermissionError` for a limit, audited.
-    fn limit_error(&self, what: &str, limit: impl std::fmt::Display) -> SockError {
+    pub(crate) fn limit_error(&self, what: &str, limit: impl std::fmt::Display) -> SockError {
         let rule = format!("limit {what}={limit}");
         self.audit.record("limit", what, false, &rule);
-        SockError::refused(errno::EACCES, format!("Permission denied: capsock {rule} reached"))
+        SockError::limit(errno::EACCES, rule)
     }
 
     /// Fail if one more connection would pass `max_connections`.
@@ -381,6 +381,12 @@ impl NetCtx {
     /// How many of `want` bytes may still be sent; an error once none may.
     pub fn send_budget(&self, want: usize) -> SockResult<usize> {
         budget(self, want, self.bytes_sent, self.limits.max_bytes_sent, "max_bytes_sent")
+    }
+
+    /// As [`send_budget`](Self::send_budget), with `pending` bytes of the
+    /// current call already sent but not yet counted.
+    pub fn send_budget_after(&self, pending: u64, want: usize) -> SockResult<usize> {
+        budget(self, want, self.bytes_sent + pending, self.limits.max_bytes_sent, "max_bytes_sent")
     }
 
     /// How many of `want` bytes may still be received; an error once none
@@ -474,4 +480,20 @@ mod tests {
         assert!(net.admit_connect().is_ok());
         assert!(net.admit_connect().is_err());
     }
+}
+
+/// How many names [`OS_QUERIES`] keeps.
+pub const OS_QUERY_LOG: usize = 1024;
+
+/// The names this process sent to the OS resolver (`getaddrinfo(3)`), most
+/// recent last, at most [`OS_QUERY_LOG`]. A diagnostic, and the proof a
+/// test needs that a name the policy refused never left the host: the
+/// resolver records a name here just before the query and only after the
+/// policy allowed it.
+pub static OS_QUERIES: std::sync::Mutex<VecDeque<String>> = std::sync::Mutex::new(VecDeque::new());
+
+/// Whether `name` (compared case-insensitively) is among the recent
+/// [`OS_QUERIES`].
+pub fn os_queried(name: &str) -> bool {
+    OS_QUERIES.lock().is_ok_and(|log| log.iter().any(|n| n.eq_ignore_ascii_case(name)))
 }

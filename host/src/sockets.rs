@@ -268,21 +268,30 @@ impl GuestState {
         h: &Resource<SocketHandle>,
         data: &[u8],
         flags: i32,
-        dest: Option<SocketAddr>,
+        dest: Option<&Address>,
     ) -> SockResult<usize> {
         let os_flags = check_flags(flags)? | MSG_NOSIGNAL;
         let core = self.core(h)?;
-        if let Some(dest) = dest {
-            self.judge_send(core, dest)?;
-        }
+        // `_dir` keeps a vetted AF_UNIX directory open until the send is done.
+        let (dest, _dir) = match dest {
+            None => (None, None),
+            Some(a) if core.family == AF_UNIX => {
+                let (sa, _, dir) = self.judge_unix(a, false)?;
+                (Some(sa), dir)
+            }
+            Some(a) => {
+                let ip = addr::ip_for_family(a, core.family)?;
+                self.judge_send(core, ip)?;
+                (Some(SockAddr::from(ip)), None)
+            }
+        };
         // A datagram is never cut short: it is sent whole or refused.
         let budget = self.net.send_budget(data.len())?;
         if budget < data.len() && core.ty != SOCK_STREAM {
-            return Err(self.net.send_budget(usize::MAX).err().unwrap_or_else(|| SockError::os(errno::EMSGSIZE)));
+            return Err(self.net.limit_error("max_bytes_sent", self.net.limits.max_bytes_sent.unwrap_or_default()));
         }
         let data = &data[..budget];
         let wait = core.wait(Interest::WRITABLE, flags & MSG_DONTWAIT != 0);
-        let dest = dest.map(SockAddr::from);
         let n = io_op(core, Interest::WRITABLE, wait, |s| match &dest {
             Some(d) => s.send_to_with_flags(data, d, os_flags),
             None => s.send_with_flags(data, os_flags),
@@ -679,7 +688,16 @@ impl HostSocket for GuestState {
         let mut sent = 0;
         let mut result = Ok(());
         while sent < data.len() {
-            match io_op(core, Interest::WRITABLE, wait, |s| s.send_with_flags(&data[sent..], os_flags)).await {
+            // The byte limit is checked as the loop goes: what fits is sent,
+            // then the limit's error ends the call.
+            let end = match self.net.send_budget_after(sent as u64, data.len() - sent) {
+                Ok(n) => sent + n,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            match io_op(core, Interest::WRITABLE, wait, |s| s.send_with_flags(&data[sent..end], os_flags)).await {
                 Ok(n) => sent += n,
                 Err(e) => {
                     result = Err(e);
@@ -698,9 +716,7 @@ impl HostSocket for GuestState {
         flags: i32,
         address: Address,
     ) -> SockResult<u32> {
-        let family = self.core(&h)?.family;
-        let dest = addr::ip_for_family(&address, family)?;
-        Ok(self.send_inner(&h, &data, flags, Some(dest)).await? as u32)
+        Ok(self.send_inner(&h, &data, flags, Some(&address)).await? as u32)
     }
 
     async fn sendmsg(
@@ -719,11 +735,7 @@ impl HostSocket for GuestState {
         }
         // Gathered into one buffer: same bytes on the wire, one syscall.
         let data = buffers.concat();
-        let dest = match address {
-            Some(a) => Some(addr::ip_for_family(&a, self.core(&h)?.family)?),
-            None => None,
-        };
-        Ok(self.send_inner(&h, &data, flags, dest).await? as u32)
+        Ok(self.send_inner(&h, &data, flags, address.as_ref()).await? as u32)
     }
 
     async fn shutdown(&mut self, h: Resource<SocketHandle>, how: i32) -> SockResult<()> {

@@ -8,6 +8,8 @@
 
 mod foundation;
 pub use foundation::*;
+mod policy;
+pub use policy::*;
 
 macro_rules! assert_test_exists {
     ($name:ident) => {
