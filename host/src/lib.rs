@@ -25,6 +25,7 @@ pub mod audit;
 mod bindings;
 pub mod config;
 pub mod error;
+pub mod hook;
 pub mod net;
 pub mod policy;
 mod poll;
@@ -35,6 +36,7 @@ pub mod sockopt;
 mod unix;
 
 pub use audit::AuditSink;
+pub use hook::{Hook, Query};
 pub use net::Limits;
 pub use policy::Policy;
 pub use runtime::{Exit, Guest, Output, RunOptions, Runtime, Trapped};

@@ -285,6 +285,10 @@ pub struct NetCtx {
     connect_times: VecDeque<Instant>,
     /// This instance's audit trail.
     pub audit: crate::audit::Audit,
+    /// The embedder's decision hook, and what it answered (bounded by
+    /// [`crate::hook::HOOK_MEMORY`]).
+    pub hook: Option<Arc<dyn crate::hook::Hook>>,
+    hook_answers: std::sync::Mutex<std::collections::HashMap<(crate::policy::Action, String), bool>>,
 }
 
 /// How many resolved addresses an instance remembers for name-based rules.
@@ -298,6 +302,8 @@ impl NetCtx {
             connections: 0,
             connect_times: VecDeque::new(),
             audit,
+            hook: None,
+            hook_answers: Default::default(),
             policy,
             limits,
             fds: Vec::new(),
@@ -343,6 +349,25 @@ impl NetCtx {
         let rule = format!("limit {what}={limit}");
         self.audit.record("limit", what, false, &rule);
         SockError::limit(errno::EACCES, rule)
+    }
+
+    /// The default-deny decision, or the hook's answer when one is
+    /// installed.
+    pub async fn ask_hook(&self, action: crate::policy::Action, target: &str) -> crate::policy::Decision {
+        let Some(hook) = &self.hook else { return crate::policy::Decision { allowed: false, rule: None } };
+        let key = (action, target.to_string());
+        if let Some(&answer) = self.hook_answers.lock().ok().as_ref().and_then(|m| m.get(&key)) {
+            return crate::hook::decision(answer);
+        }
+        let query = crate::hook::Query { instance: self.audit.instance().to_string(), action, target: key.1.clone() };
+        let answer = hook.decide(query).await;
+        if let Ok(mut m) = self.hook_answers.lock() {
+            if m.len() >= crate::hook::HOOK_MEMORY {
+                m.clear();
+            }
+            m.insert(key, answer);
+        }
+        crate::hook::decision(answer)
     }
 
     /// Fail if one more connection would pass `max_connections`.

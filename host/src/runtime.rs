@@ -14,6 +14,7 @@
 //! ```
 
 use crate::audit::{Audit, AuditSink};
+use crate::hook::Hook;
 use crate::net::{Limits, NetCtx};
 use crate::policy::Policy;
 use std::path::Path;
@@ -80,6 +81,14 @@ pub struct RunOptions {
     pub name: String,
     /// Where policy decisions are recorded (besides `tracing` events).
     pub audit: Option<AuditSink>,
+    /// Asked when no rule decides an address (see [`crate::hook`]).
+    pub hook: Option<Arc<dyn Hook>>,
+}
+
+impl std::fmt::Debug for dyn Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hook")
+    }
 }
 
 impl RunOptions {
@@ -93,6 +102,7 @@ impl RunOptions {
             max_memory: 1 << 30,
             name: "guest".to_string(),
             audit: None,
+            hook: None,
         }
     }
 
@@ -194,7 +204,7 @@ impl Runtime {
         let mut wasi = WasiCtxBuilder::new();
         wasi.arg(&opts.name).args(&opts.args).envs(&opts.env);
         let audit = Audit::new(opts.audit.clone(), &opts.name);
-        wire_wasi_sockets(&mut wasi, opts.policy.clone(), audit.clone());
+        wire_wasi_sockets(&mut wasi, opts.policy.clone(), audit.clone(), opts.hook.clone());
         let (stdout, stderr) = match opts.output {
             Output::Inherit => {
                 wasi.inherit_stdout().inherit_stderr();
@@ -213,6 +223,8 @@ impl Runtime {
             net: NetCtx::new(opts.policy.clone(), opts.limits.clone(), audit),
             limits: StoreLimitsBuilder::new().memory_size(opts.max_memory).build(),
         };
+        let mut state = state;
+        state.net.hook = opts.hook.clone();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_async_yield_and_update(1);
@@ -249,15 +261,19 @@ impl Runtime {
 /// receives from a sender a `connect udp` rule names, or from anyone when
 /// any `listen udp` rule exists (the check cannot tell which socket asks);
 /// no socket options, limits or byte counts apply.
-fn wire_wasi_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<Policy>, audit: Audit) {
+fn wire_wasi_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<Policy>, audit: Audit, hook: Option<Arc<dyn Hook>>) {
     use crate::policy::{Action, Request, Scheme};
     use wasmtime_wasi::sockets::SocketAddrUse;
     wasi.inherit_network().allow_tcp(true).allow_udp(true).allow_ip_name_lookup(false);
     wasi.socket_addr_check(move |addr, use_| {
         let addr = crate::addr::normalise(addr);
         let implicit = addr.ip().is_unspecified() && addr.port() == 0;
-        let judge = |action, scheme| {
+        let mut undecided = None;
+        let mut judge = |action, scheme| {
             let d = policy.check(&Request { action, scheme, addr, names: &[] });
+            if d.rule.is_none() {
+                undecided = Some(action);
+            }
             (d.allowed, d.reason())
         };
         let (op, (allowed, rule)) = match use_ {
@@ -278,7 +294,19 @@ fn wire_wasi_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<Policy>, audit: Audi
                 }
             }
         };
-        audit.record(op, &format!("wasi:sockets {addr}"), allowed, &rule);
+        let target = format!("wasi:sockets {addr}");
+        if let (false, Some(action), Some(hook)) = (allowed, undecided, hook.clone()) {
+            // No rule decided: the embedder's hook does, as for capsock's
+            // own sockets.
+            let query = crate::hook::Query { instance: audit.instance().to_string(), action, target: target.clone() };
+            let audit = audit.clone();
+            return Box::pin(async move {
+                let answer = hook.decide(query).await;
+                audit.record(op, &target, answer, &crate::hook::decision(answer).reason());
+                answer
+            });
+        }
+        audit.record(op, &target, allowed, &rule);
         Box::pin(async move { allowed })
     });
 }

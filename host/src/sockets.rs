@@ -7,7 +7,7 @@ use crate::addr;
 use crate::bindings::capsock::socket::sockets::{Ancillary, Host, HostSocket, Message, OptionValue};
 use crate::bindings::capsock::socket::types::{self, Address, Error as WitError, UnixAddress};
 use crate::error::{SockError, SockResult};
-use crate::net::{Core, SocketHandle, io_op};
+use crate::net::{Core, NetCtx, SocketHandle, io_op};
 use crate::policy::{Action, Request, Scheme};
 use crate::runtime::GuestState;
 use crate::sockopt::{self, Grant};
@@ -15,6 +15,7 @@ use crate::unix;
 use capsock_abi::consts::*;
 use capsock_abi::errno;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
@@ -88,15 +89,15 @@ impl GuestState {
         self.net.get_mut(fd)
     }
 
-    /// Ask the policy and audit the answer; a denial is a
-    /// `PermissionError` naming the rule.
-    fn judge(&self, action: Action, scheme: Scheme, addr: SocketAddr) -> SockResult<()> {
-        let addr = addr::normalise(addr);
-        let names = self.net.names_for(addr.ip());
-        let decision = self.net.policy.check(&Request { action, scheme, addr, names });
-        let target = format!("{scheme}://{}", show(addr));
-        self.net.audit.record(&action.to_string(), &target, decision.allowed, &decision.reason());
-        if decision.allowed { Ok(()) } else { Err(SockError::denied(format_args!("{action} {target}"), &decision)) }
+    /// See [`NetCtx::judge`]. Borrows only the network state, so the
+    /// future stays `Send` (the WASI context is not `Sync`).
+    fn judge(
+        &self,
+        action: Action,
+        scheme: Scheme,
+        addr: SocketAddr,
+    ) -> impl Future<Output = SockResult<()>> + Send + '_ {
+        self.net.judge(action, scheme, addr)
     }
 
     /// Vet an AF_UNIX address for bind (`create`) or connect, audited.
@@ -136,16 +137,8 @@ impl GuestState {
         }
     }
 
-    /// May this socket send to `dest`? A `connect` rule, or (for a socket
-    /// bound under a `listen` rule) a recent sender it is replying to.
-    fn judge_send(&self, core: &Core, dest: SocketAddr) -> SockResult<()> {
-        let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
-        let norm = addr::normalise(dest);
-        if core.listen_granted && core.reply_peers.iter().any(|p| addr::normalise(*p) == norm) {
-            self.net.audit.record("connect", &format!("{scheme}://{}", show(norm)), true, "reply to a recent sender");
-            return Ok(());
-        }
-        self.judge(Action::Connect, scheme, dest)
+    fn judge_send<'a>(&'a self, core: &'a Core, dest: SocketAddr) -> impl Future<Output = SockResult<()>> + Send + 'a {
+        self.net.judge_send(core, dest)
     }
 
     /// The OS side of `connect`: start it, and unless non-blocking, wait
@@ -281,7 +274,7 @@ impl GuestState {
             }
             Some(a) => {
                 let ip = addr::ip_for_family(a, core.family)?;
-                self.judge_send(core, ip)?;
+                self.judge_send(core, ip).await?;
                 (Some(SockAddr::from(ip)), None)
             }
         };
@@ -299,6 +292,35 @@ impl GuestState {
         .await?;
         self.net.bytes_sent += n as u64;
         Ok(n)
+    }
+}
+
+impl NetCtx {
+    /// Ask the policy and audit the answer; a denial is a
+    /// `PermissionError` naming the rule. When no rule decides and the
+    /// embedder installed a [`Hook`](crate::hook::Hook), the hook decides.
+    pub async fn judge(&self, action: Action, scheme: Scheme, addr: SocketAddr) -> SockResult<()> {
+        let addr = addr::normalise(addr);
+        let names = self.names_for(addr.ip());
+        let mut decision = self.policy.check(&Request { action, scheme, addr, names });
+        let target = format!("{scheme}://{}", show(addr));
+        if !decision.allowed && decision.rule.is_none() {
+            decision = self.ask_hook(action, &target).await;
+        }
+        self.audit.record(&action.to_string(), &target, decision.allowed, &decision.reason());
+        if decision.allowed { Ok(()) } else { Err(SockError::denied(format_args!("{action} {target}"), &decision)) }
+    }
+
+    /// May this socket send to `dest`? A `connect` rule, or (for a socket
+    /// bound under a `listen` rule) a recent sender it is replying to.
+    pub async fn judge_send(&self, core: &Core, dest: SocketAddr) -> SockResult<()> {
+        let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
+        let norm = addr::normalise(dest);
+        if core.listen_granted && core.reply_peers.iter().any(|p| addr::normalise(*p) == norm) {
+            self.audit.record("connect", &format!("{scheme}://{}", show(norm)), true, "reply to a recent sender");
+            return Ok(());
+        }
+        self.judge(Action::Connect, scheme, dest).await
     }
 }
 
@@ -441,7 +463,7 @@ impl HostSocket for GuestState {
         }
         let target = addr::ip_for_family(&address, core.family)?;
         let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
-        self.judge(Action::Listen, scheme, target)?;
+        self.judge(Action::Listen, scheme, target).await?;
         core.sock().bind(&target.into())?;
         self.core_mut(&h)?.listen_granted = true;
         Ok(())
@@ -465,7 +487,7 @@ impl HostSocket for GuestState {
         } else {
             let ip = addr::ip_for_family(&address, core.family)?;
             let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
-            self.judge(Action::Connect, scheme, ip)?;
+            self.judge(Action::Connect, scheme, ip).await?;
             (SockAddr::from(ip), None)
         };
         if stream {
@@ -575,7 +597,7 @@ impl HostSocket for GuestState {
         let group_granted = match multicast_group(level, name, &bytes) {
             Some(group) => {
                 let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
-                self.judge(Action::Listen, Scheme::Udp, SocketAddr::new(group, port)).is_ok()
+                self.judge(Action::Listen, Scheme::Udp, SocketAddr::new(group, port)).await.is_ok()
             }
             None => false,
         };
@@ -635,7 +657,7 @@ impl HostSocket for GuestState {
             // is a bind to port 0 and needs its grant.
             if local.port() == 0 {
                 let any = SocketAddr::new(local.ip(), 0);
-                self.judge(Action::Listen, Scheme::Tcp, any)?;
+                self.judge(Action::Listen, Scheme::Tcp, any).await?;
             }
         }
         let core = self.core(&h)?;

@@ -243,3 +243,49 @@ pub fn std_net_client() {
     assert_eq!(report.get("denied_kind"), "PermissionDenied");
     assert!(accept_within(&denied, Duration::from_millis(300)).is_none(), "the denied std::net connect reached the OS");
 }
+
+/// A hook that grants one target and counts what it is asked.
+struct GrantOne {
+    target: String,
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+impl capsock_host::Hook for GrantOne {
+    fn decide(
+        &self,
+        q: capsock_host::Query,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + Sync + 'static>> {
+        self.asked.lock().unwrap().push(q.target.clone());
+        let grant = q.target == self.target;
+        Box::pin(async move {
+            // The guest waits for an answer that takes time, holding no thread.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            grant
+        })
+    }
+}
+
+#[test]
+pub fn policy_hook() {
+    let (addr, server) = echo_server("127.0.0.1", 1);
+    let hook = Arc::new(GrantOne { target: format!("tcp://127.0.0.1:{}", addr.port()), asked: Default::default() });
+    let mut o = opts(Policy::deny_all(), &["127.0.0.1".into(), addr.port().to_string(), "3".into()]);
+    o.hook = Some(hook.clone());
+    expect_ok("tcp_echo_client", o);
+    assert!(server.join().unwrap() > 0);
+    // A target the hook refuses is denied, and says the hook decided.
+    let closed = closed_port("127.0.0.1");
+    let mut o = opts(Policy::deny_all(), &["127.0.0.1".into(), closed.to_string()]);
+    o.hook = Some(hook.clone());
+    let report = expect_ok("denied_connect", o);
+    assert_eq!(report.get("rule"), "hook refused");
+    // An explicit deny rule is final: the hook is not asked.
+    let mut p = Policy::deny_all();
+    p.deny(&format!("connect tcp://127.0.0.1:{closed}")).unwrap();
+    let mut o = opts(p, &["127.0.0.1".into(), closed.to_string()]);
+    o.hook = Some(hook.clone());
+    let report = expect_ok("denied_connect", o);
+    assert_eq!(report.get("rule"), format!("connect tcp://127.0.0.1:{closed}"));
+    let asked = hook.asked.lock().unwrap().clone();
+    assert_eq!(asked, [format!("tcp://127.0.0.1:{}", addr.port()), format!("tcp://127.0.0.1:{closed}")]);
+}
