@@ -208,7 +208,7 @@ pub struct AddrInfo {
     /// The canonical name when `AI_CANONNAME` asked for it, else `""`.
     pub canonname: String,
     /// The socket address.
-    pub address: Address,
+    pub sockaddr: Address,
 }
 
 impl AddrInfo {
@@ -221,8 +221,29 @@ impl AddrInfo {
             (AF_INET | AF_INET6, SOCK_DGRAM) => IPPROTO_UDP,
             _ => 0,
         };
-        AddrInfo { family, type_, proto, canonname: String::new(), address }
+        AddrInfo { family, type_, proto, canonname: String::new(), sockaddr: address }
     }
+}
+
+impl fmt::Display for AddrInfo {
+    /// Python's `repr` of the 5-tuple with the enums as integers:
+    /// `(2, 1, 6, '', ('127.0.0.1', 80))`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}, {}, {}, ", self.family, self.type_, self.proto)?;
+        fmt_str_repr(&self.canonname, f)?;
+        write!(f, ", {})", self.sockaddr)
+    }
+}
+
+/// glibc's `inet_ntop(AF_INET6)` text of `ip`, as CPython returns it.
+pub(crate) fn ipv6_text(ip: &Ipv6Addr) -> String {
+    struct Text<'a>(&'a Ipv6Addr);
+    impl fmt::Display for Text<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt_ipv6(self.0, f)
+        }
+    }
+    Text(ip).to_string()
 }
 
 /// Anything that names a socket address, the way Python accepts tuples,
@@ -655,7 +676,7 @@ fn inet_addrinfo(
             type_: if r.socket_type == 0 { type_ } else { r.socket_type },
             proto: r.proto,
             canonname: r.canonname,
-            address,
+            sockaddr: address,
         });
     }
     if infos.is_empty() {
@@ -974,7 +995,7 @@ mod tests {
                 type_: SOCK_STREAM,
                 proto: IPPROTO_TCP,
                 canonname: String::new(),
-                address: v4("127.0.0.1:80"),
+                sockaddr: v4("127.0.0.1:80"),
             }]
         );
         let infos = v6("[::1]:1").to_addrinfo(AF_UNSPEC, SOCK_DGRAM).unwrap();

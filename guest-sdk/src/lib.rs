@@ -48,6 +48,12 @@
 
 mod address;
 mod error;
+mod inet;
+mod makefile;
+mod resolver;
+mod select;
+mod selectors;
+mod server;
 mod socket;
 
 /// The WIT bindings; only the `imports` world (the standard library
@@ -64,6 +70,15 @@ pub use address::{AddrInfo, Address, ToAddress, UnixAddress};
 pub use capsock_abi::consts::*;
 pub use capsock_abi::errno;
 pub use error::{ConnectError, Error, ErrorKind};
+pub use inet::{inet_aton, inet_ntoa, inet_ntop, inet_pton};
+pub use makefile::{DEFAULT_BUFFER_SIZE, SocketFile};
+pub use resolver::{
+    Service, getaddrinfo, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex, gethostname, getnameinfo,
+    getprotobyname, getservbyname, getservbyport,
+};
+pub use select::{Poll, select};
+pub use selectors::{DefaultSelector, EVENT_READ, EVENT_WRITE, SelectorKey};
+pub use server::create_server;
 pub use socket::{OptionValue, Socket};
 
 use bindings::capsock::socket::sockets as wit;
@@ -87,7 +102,20 @@ pub fn socket(family: i32, type_: i32, proto: i32) -> Result<Socket, Error> {
 /// `socketpair(family, type, proto)`: two connected sockets (Python's
 /// default is `socketpair(AF_UNIX, SOCK_STREAM, 0)`). Each gets the module
 /// default timeout, as in Python.
+///
+/// `AF_INET` and `AF_INET6` use Python's fallback: a loopback listener
+/// and a connection to it (the policy must grant `listen` on the loopback
+/// address's port 0 and `connect` to it).
+///
+/// # Errors
+///
+/// `PermissionError` when the policy refuses the family (or, for the
+/// fallback, the loopback listener or connection); `ValueError` for a
+/// fallback with a type other than `SOCK_STREAM` or a non-zero `proto`.
 pub fn socketpair(family: i32, type_: i32, proto: i32) -> Result<(Socket, Socket), Error> {
+    if family == AF_INET || family == AF_INET6 {
+        return server::inet_socketpair(family, type_, proto);
+    }
     let (a, b) = wit::socketpair(family, type_, proto)?;
     let a = Socket::from_wit(a, Some(family)).init(type_)?;
     let b = Socket::from_wit(b, Some(family)).init(type_)?;
@@ -236,7 +264,7 @@ fn connect_candidates(
             if let Some(source) = source_address.filter(|a| a.is_truthy()) {
                 sock.bind(source)?;
             }
-            sock.connect(&candidate.address)?;
+            sock.connect(&candidate.sockaddr)?;
             Ok(sock)
         };
         match attempt() {

@@ -158,7 +158,7 @@ impl Socket {
         Ok(self)
     }
 
-    fn handle(&self) -> &wit::Socket {
+    pub(crate) fn handle(&self) -> &wit::Socket {
         &self.inner.handle
     }
 

@@ -149,7 +149,8 @@ impl Core {
     }
 
     /// The reactor registration, made now if this is the first wait.
-    fn registration(&self) -> io::Result<&AsyncFd<Fd>> {
+    /// (`poll.rs` waits on it too.)
+    pub(crate) fn registration(&self) -> io::Result<&AsyncFd<Fd>> {
         if let Some(reg) = self.reg.get() {
             return Ok(reg);
         }
@@ -477,6 +478,22 @@ fn budget(net: &NetCtx, want: usize, used: u64, limit: Option<u64>, name: &str) 
     Ok(want.min(usize::try_from(left).unwrap_or(usize::MAX)))
 }
 
+/// How many names [`OS_QUERIES`] keeps.
+pub const OS_QUERY_LOG: usize = 1024;
+
+/// The names this process sent to the OS resolver (`getaddrinfo(3)`), most
+/// recent last, at most [`OS_QUERY_LOG`]. A diagnostic, and the proof a
+/// test needs that a name the policy refused never left the host: the
+/// resolver records a name here just before the query and only after the
+/// policy allowed it.
+pub static OS_QUERIES: std::sync::Mutex<VecDeque<String>> = std::sync::Mutex::new(VecDeque::new());
+
+/// Whether `name` (compared case-insensitively) is among the recent
+/// [`OS_QUERIES`].
+pub fn os_queried(name: &str) -> bool {
+    OS_QUERIES.lock().is_ok_and(|log| log.iter().any(|n| n.eq_ignore_ascii_case(name)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,20 +522,4 @@ mod tests {
         assert!(net.admit_connect().is_ok());
         assert!(net.admit_connect().is_err());
     }
-}
-
-/// How many names [`OS_QUERIES`] keeps.
-pub const OS_QUERY_LOG: usize = 1024;
-
-/// The names this process sent to the OS resolver (`getaddrinfo(3)`), most
-/// recent last, at most [`OS_QUERY_LOG`]. A diagnostic, and the proof a
-/// test needs that a name the policy refused never left the host: the
-/// resolver records a name here just before the query and only after the
-/// policy allowed it.
-pub static OS_QUERIES: std::sync::Mutex<VecDeque<String>> = std::sync::Mutex::new(VecDeque::new());
-
-/// Whether `name` (compared case-insensitively) is among the recent
-/// [`OS_QUERIES`].
-pub fn os_queried(name: &str) -> bool {
-    OS_QUERIES.lock().is_ok_and(|log| log.iter().any(|n| n.eq_ignore_ascii_case(name)))
 }

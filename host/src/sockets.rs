@@ -6,6 +6,7 @@
 use crate::addr;
 use crate::bindings::capsock::socket::sockets::{Ancillary, Host, HostSocket, Message, OptionValue};
 use crate::bindings::capsock::socket::types::{self, Address, Error as WitError, UnixAddress};
+use crate::cmsg;
 use crate::error::{SockError, SockResult};
 use crate::net::{Core, NetCtx, SocketHandle, io_op};
 use crate::policy::{Action, Request, Scheme};
@@ -175,41 +176,39 @@ impl GuestState {
         Ok(self.table.push(SocketHandle { fd, family, ty, proto })?)
     }
 
-    /// Receive one datagram or stream chunk, dropping datagrams from senders
-    /// the policy does not let this socket hear from.
+    /// Receive one datagram or stream chunk (and its ancillary data),
+    /// dropping datagrams from senders the policy does not let this socket
+    /// hear from. `recv`, `recvfrom` and `recvmsg` all come here.
     async fn recv_inner(
         &mut self,
         h: &Resource<SocketHandle>,
         bufsize: u32,
+        ancbufsize: u32,
         flags: i32,
-    ) -> SockResult<(Vec<u8>, Option<SockAddr>)> {
+    ) -> SockResult<Received> {
         let os_flags = check_flags(flags)?;
         let cap = self.net.recv_budget((bufsize as usize).min(MAX_RECV))?;
         let core = self.core(h)?;
         let net = &self.net;
         let wait = core.wait(Interest::READABLE, flags & MSG_DONTWAIT != 0);
         let mut buf: Vec<u8> = Vec::with_capacity(cap);
+        let mut control = vec![0u8; (ancbufsize as usize).min(MAX_CONTROL)];
         let filter = core.ty == SOCK_DGRAM && !core.listen_granted;
-        let policy = &self.net.policy;
         let is_stream = core.ty == SOCK_STREAM;
         let waitall = is_stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0;
-        let mut from = None;
+        let mut got = Received { data: Vec::new(), from: None, ancdata: Vec::new(), msg_flags: 0 };
         loop {
             let spare = &mut buf.spare_capacity_mut()[..];
-            let (n, src) = io_op(core, Interest::READABLE, wait, |s| {
+            let (n, clen, mflags, src) = io_op(core, Interest::READABLE, wait, |s| {
                 loop {
-                    let (n, src) = if is_stream {
-                        (s.recv_with_flags(spare, os_flags)?, None)
-                    } else {
-                        let (n, src) = s.recv_from_with_flags(spare, os_flags)?;
-                        (n, Some(src))
-                    };
+                    let (n, clen, mflags, src) = recvmsg_os(s, spare, &mut control, os_flags)?;
                     // A datagram from a sender no rule allows is dropped, as a
-                    // firewall would; a peeked one is consumed first so the loop
-                    // cannot spin on it.
+                    // firewall would; a peeked one is consumed first so the
+                    // loop cannot spin on it.
                     if filter
-                        && let Some(peer) = src.as_ref().and_then(SockAddr::as_socket).map(addr::normalise)
-                        && !policy
+                        && let Some(peer) = src.as_socket().map(addr::normalise)
+                        && !net
+                            .policy
                             .check(&Request {
                                 action: Action::Connect,
                                 scheme: Scheme::Udp,
@@ -229,7 +228,7 @@ impl GuestState {
                         }
                         continue;
                     }
-                    return Ok((n, src));
+                    return Ok((n, clen, mflags, src));
                 }
             })
             .await?;
@@ -239,21 +238,58 @@ impl GuestState {
             // (never more than its length; `min` guards MSG_TRUNC's larger
             // return for datagrams).
             unsafe { buf.set_len(len + n) };
-            if src.is_some() {
-                from = src;
+            if !is_stream {
+                got.from = Some(src);
             }
+            got.msg_flags |= mflags;
+            got.ancdata.extend(cmsg::decode(&control[..clen]));
             if !waitall || n == 0 || buf.len() == cap {
                 break;
             }
         }
         self.net.bytes_received += buf.len() as u64;
-        if let (Some(peer), false) = (from.as_ref().and_then(SockAddr::as_socket), filter) {
+        got.data = buf;
+        if let (Some(peer), false) = (got.from.as_ref().and_then(SockAddr::as_socket), filter) {
             let core = self.core_mut(h)?;
             if core.ty == SOCK_DGRAM && core.listen_granted {
                 core.remember_peer(peer);
             }
         }
-        Ok((buf, from))
+        self.adopt_rights(&mut got)?;
+        Ok(got)
+    }
+
+    /// Turn received `SCM_RIGHTS` host descriptors into detached filenos of
+    /// this instance. A descriptor that is not a socket, or one past the
+    /// socket limit, is closed and `MSG_CTRUNC` set: a guest never sees a
+    /// host descriptor number.
+    fn adopt_rights(&mut self, got: &mut Received) -> SockResult<()> {
+        for (level, ty, data) in &mut got.ancdata {
+            if (*level, *ty) != (SOL_SOCKET, SCM_RIGHTS) {
+                continue;
+            }
+            let mut filenos = Vec::new();
+            for chunk in data.chunks_exact(4) {
+                let raw = i32::from_ne_bytes(chunk.try_into().unwrap_or_default());
+                // SAFETY: the kernel just installed `raw` in this process for
+                // this message (MSG_CMSG_CLOEXEC), and nothing else owns it.
+                let owned = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
+                let sock = Socket::from(owned);
+                let kind = (sock.domain(), sock.r#type(), sock.protocol());
+                match kind {
+                    (Ok(d), Ok(t), Ok(p)) if self.net.reserve(1).is_ok() => {
+                        let proto = p.map_or(0, i32::from);
+                        let mut core = Core::new(sock, i32::from(d), i32::from(t), proto)?;
+                        core.attached = false;
+                        filenos.push(self.net.insert(core)?);
+                    }
+                    // Dropping `sock` closes it.
+                    _ => got.msg_flags |= MSG_CTRUNC,
+                }
+            }
+            *data = filenos.iter().flat_map(|f| f.to_ne_bytes()).collect();
+        }
+        Ok(())
     }
 
     async fn send_inner(
@@ -263,6 +299,20 @@ impl GuestState {
         flags: i32,
         dest: Option<&Address>,
     ) -> SockResult<usize> {
+        self.sendmsg_inner(h, &[data], &[], flags, dest).await
+    }
+
+    /// Every send comes here: gathered buffers, ancillary data (filenos in
+    /// `SCM_RIGHTS` translated to host descriptors), an optional address.
+    async fn sendmsg_inner(
+        &mut self,
+        h: &Resource<SocketHandle>,
+        buffers: &[&[u8]],
+        ancdata: &[Ancillary],
+        flags: i32,
+        dest: Option<&Address>,
+    ) -> SockResult<usize> {
+        let control = self.control_for_send(ancdata)?;
         let os_flags = check_flags(flags)? | MSG_NOSIGNAL;
         let core = self.core(h)?;
         // `_dir` keeps a vetted AF_UNIX directory open until the send is done.
@@ -279,19 +329,71 @@ impl GuestState {
             }
         };
         // A datagram is never cut short: it is sent whole or refused.
-        let budget = self.net.send_budget(data.len())?;
-        if budget < data.len() && core.ty != SOCK_STREAM {
+        let total: usize = buffers.iter().map(|b| b.len()).sum();
+        let budget = self.net.send_budget(total)?;
+        if budget < total && core.ty != SOCK_STREAM {
             return Err(self.net.limit_error("max_bytes_sent", self.net.limits.max_bytes_sent.unwrap_or_default()));
         }
-        let data = &data[..budget];
+        let buffers = cut(buffers, budget);
         let wait = core.wait(Interest::WRITABLE, flags & MSG_DONTWAIT != 0);
-        let n = io_op(core, Interest::WRITABLE, wait, |s| match &dest {
-            Some(d) => s.send_to_with_flags(data, d, os_flags),
-            None => s.send_with_flags(data, os_flags),
+        let n = io_op(core, Interest::WRITABLE, wait, |s| match (&dest, buffers.as_slice(), control.is_empty()) {
+            // The common cases keep their plain syscalls.
+            (Some(d), [one], true) => s.send_to_with_flags(one, d, os_flags),
+            (None, [one], true) => s.send_with_flags(one, os_flags),
+            _ => sendmsg_os(s, &buffers, &control, dest.as_ref(), os_flags),
         })
         .await?;
         self.net.bytes_sent += n as u64;
         Ok(n)
+    }
+}
+
+impl GuestState {
+    /// The sender as the guest sees it: an AF_UNIX path stays as the OS
+    /// reports it, except that our own `/proc/self/fd` form never leaks.
+    fn guest_address(&self, from: Option<&SockAddr>) -> Option<Address> {
+        let a = addr::from_sockaddr(from?)?;
+        match &a {
+            Address::Unix(UnixAddress::Path(p)) if p.starts_with("/proc/self/fd/") => {
+                Some(Address::Unix(UnixAddress::Unnamed))
+            }
+            _ => Some(a),
+        }
+    }
+
+    /// Encode a guest's ancillary data for the OS, translating `SCM_RIGHTS`
+    /// filenos of this instance to host descriptors.
+    ///
+    /// # Errors
+    /// `EINVAL` for a message type a guest may not send or of the wrong
+    /// size; `EBADF` for a fileno this instance does not have.
+    fn control_for_send(&self, ancdata: &[Ancillary]) -> SockResult<Vec<u8>> {
+        use std::os::fd::AsRawFd;
+        let mut out = Vec::with_capacity(ancdata.len());
+        for a in ancdata {
+            if (a.level, a.type_) == (SOL_SOCKET, SCM_RIGHTS) {
+                if a.data.len() % 4 != 0 {
+                    return Err(SockError::os(errno::EINVAL));
+                }
+                let mut raw = Vec::with_capacity(a.data.len());
+                for chunk in a.data.chunks_exact(4) {
+                    let fileno = i32::from_ne_bytes(chunk.try_into().unwrap_or_default());
+                    raw.extend_from_slice(&self.net.get(fileno)?.sock().as_raw_fd().to_ne_bytes());
+                }
+                out.push((a.level, a.type_, raw));
+                continue;
+            }
+            match SEND_CMSGS.iter().find(|(l, t, _)| (*l, *t) == (a.level, a.type_)) {
+                Some((_, _, size)) if *size == a.data.len() => out.push((a.level, a.type_, a.data.clone())),
+                _ => {
+                    return Err(SockError::os_msg(
+                        errno::EINVAL,
+                        format!("Invalid argument: ancillary message ({}, {}) is not supported", a.level, a.type_),
+                    ));
+                }
+            }
+        }
+        cmsg::encode(&out)
     }
 }
 
@@ -322,6 +424,99 @@ impl NetCtx {
         }
         self.judge(Action::Connect, scheme, dest).await
     }
+}
+
+/// What one receive produced.
+struct Received {
+    data: Vec<u8>,
+    from: Option<SockAddr>,
+    ancdata: Vec<cmsg::Cmsg>,
+    msg_flags: i32,
+}
+
+/// The most control-message space one `recvmsg` allocates.
+pub const MAX_CONTROL: usize = 64 << 10;
+
+/// Ancillary messages a guest may send, by `(level, type)`, with their data
+/// sizes. `SCM_RIGHTS` is translated from filenos; the rest pass as bytes.
+const SEND_CMSGS: &[(i32, i32, usize)] = &[
+    (IPPROTO_IP, IP_PKTINFO, 12),
+    (IPPROTO_IP, IP_TOS, 4),
+    (IPPROTO_IP, IP_TTL, 4),
+    (IPPROTO_IPV6, IPV6_PKTINFO, 20),
+    (IPPROTO_IPV6, IPV6_TCLASS, 4),
+    (IPPROTO_IPV6, IPV6_HOPLIMIT, 4),
+];
+
+/// The first `budget` bytes of `buffers`.
+fn cut<'a>(buffers: &[&'a [u8]], mut budget: usize) -> Vec<&'a [u8]> {
+    let mut out = Vec::with_capacity(buffers.len());
+    for b in buffers {
+        let take = b.len().min(budget);
+        out.push(&b[..take]);
+        budget -= take;
+    }
+    out
+}
+
+/// `recvmsg(2)` into spare capacity and a control buffer; returns the data
+/// length, the control length, the message flags and the sender.
+fn recvmsg_os(
+    s: &Socket,
+    data: &mut [MaybeUninit<u8>],
+    control: &mut [u8],
+    flags: i32,
+) -> io::Result<(usize, usize, i32, SockAddr)> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `try_init` hands us storage and a length for the sender's
+    // address; every pointer in `msg` refers to a live buffer of the length
+    // given beside it, and the kernel writes within those lengths.
+    let ((n, clen, mflags), from) = unsafe {
+        SockAddr::try_init(|storage, len| {
+            let mut iov = libc::iovec { iov_base: data.as_mut_ptr().cast(), iov_len: data.len() };
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_name = storage.cast();
+            msg.msg_namelen = *len;
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            if !control.is_empty() {
+                msg.msg_control = control.as_mut_ptr().cast();
+                msg.msg_controllen = control.len();
+            }
+            // Received descriptors must never leak into a child process.
+            let n = libc::recvmsg(s.as_raw_fd(), &mut msg, flags | libc::MSG_CMSG_CLOEXEC);
+            if n < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            *len = msg.msg_namelen;
+            Ok((n as usize, msg.msg_controllen, msg.msg_flags))
+        })?
+    };
+    Ok((n, clen.min(control.len()), mflags, from))
+}
+
+/// `sendmsg(2)` with gathered buffers, a control buffer and an address.
+fn sendmsg_os(s: &Socket, buffers: &[&[u8]], control: &[u8], dest: Option<&SockAddr>, flags: i32) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let mut iovs: Vec<libc::iovec> =
+        buffers.iter().map(|b| libc::iovec { iov_base: b.as_ptr() as *mut libc::c_void, iov_len: b.len() }).collect();
+    // SAFETY: every pointer in `msg` refers to a live buffer of the length
+    // given beside it; the kernel only reads them.
+    let n = unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        if let Some(d) = dest {
+            msg.msg_name = d.as_ptr() as *mut libc::c_void;
+            msg.msg_namelen = d.len();
+        }
+        msg.msg_iov = iovs.as_mut_ptr();
+        msg.msg_iovlen = iovs.len();
+        if !control.is_empty() {
+            msg.msg_control = control.as_ptr() as *mut libc::c_void;
+            msg.msg_controllen = control.len();
+        }
+        libc::sendmsg(s.as_raw_fd(), &msg, flags)
+    };
+    if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
 }
 
 /// An address as the policy and messages write it.
@@ -666,7 +861,7 @@ impl HostSocket for GuestState {
     }
 
     async fn recv(&mut self, h: Resource<SocketHandle>, bufsize: u32, flags: i32) -> SockResult<Vec<u8>> {
-        Ok(self.recv_inner(&h, bufsize, flags).await?.0)
+        Ok(self.recv_inner(&h, bufsize, 0, flags).await?.data)
     }
 
     async fn recvfrom(
@@ -675,27 +870,23 @@ impl HostSocket for GuestState {
         bufsize: u32,
         flags: i32,
     ) -> SockResult<(Vec<u8>, Option<Address>)> {
-        let core = self.core(&h)?;
-        if core.ty == SOCK_STREAM {
-            let (data, _) = self.recv_inner(&h, bufsize, flags).await?;
-            // Linux reports no address for a connected stream: Python's None.
-            return Ok((data, None));
-        }
-        let (data, from) = self.recv_inner(&h, bufsize, flags).await?;
-        Ok((data, from.as_ref().and_then(addr::from_sockaddr)))
+        // A connected stream reports no address on Linux: Python's None.
+        let got = self.recv_inner(&h, bufsize, 0, flags).await?;
+        let from = self.guest_address(got.from.as_ref());
+        Ok((got.data, from))
     }
 
     async fn recvmsg(
         &mut self,
         h: Resource<SocketHandle>,
         bufsize: u32,
-        _ancbufsize: u32,
+        ancbufsize: u32,
         flags: i32,
     ) -> SockResult<Message> {
-        // Ancillary data arrives with the socket-options issue; until then
-        // recvmsg returns the data and address with no control messages.
-        let (data, from) = self.recv_inner(&h, bufsize, flags).await?;
-        Ok(Message { data, ancdata: Vec::new(), msg_flags: 0, address: from.as_ref().and_then(addr::from_sockaddr) })
+        let got = self.recv_inner(&h, bufsize, ancbufsize, flags).await?;
+        let address = self.guest_address(got.from.as_ref());
+        let ancdata = got.ancdata.into_iter().map(|(level, type_, data)| Ancillary { level, type_, data }).collect();
+        Ok(Message { data: got.data, ancdata, msg_flags: got.msg_flags, address })
     }
 
     async fn send(&mut self, h: Resource<SocketHandle>, data: Vec<u8>, flags: i32) -> SockResult<u32> {
@@ -749,15 +940,8 @@ impl HostSocket for GuestState {
         flags: i32,
         address: Option<Address>,
     ) -> SockResult<u32> {
-        if !ancdata.is_empty() {
-            return Err(SockError::os_msg(
-                errno::EOPNOTSUPP,
-                "Operation not supported: ancillary data is not implemented yet",
-            ));
-        }
-        // Gathered into one buffer: same bytes on the wire, one syscall.
-        let data = buffers.concat();
-        Ok(self.send_inner(&h, &data, flags, address.as_ref()).await? as u32)
+        let slices: Vec<&[u8]> = buffers.iter().map(Vec::as_slice).collect();
+        Ok(self.sendmsg_inner(&h, &slices, &ancdata, flags, address.as_ref()).await? as u32)
     }
 
     async fn shutdown(&mut self, h: Resource<SocketHandle>, how: i32) -> SockResult<()> {

@@ -10,6 +10,8 @@ mod foundation;
 pub use foundation::*;
 mod policy;
 pub use policy::*;
+mod resolver;
+pub use resolver::*;
 
 macro_rules! assert_test_exists {
     ($name:ident) => {
