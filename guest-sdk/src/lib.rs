@@ -47,6 +47,7 @@
 #![deny(unsafe_code)]
 
 mod address;
+mod ancillary;
 mod error;
 mod inet;
 mod makefile;
@@ -66,6 +67,7 @@ mod bindings {
     });
 }
 
+pub use ancillary::{CMSG_LEN, CMSG_SPACE};
 pub use address::{AddrInfo, Address, ToAddress, UnixAddress};
 pub use capsock_abi::consts::*;
 pub use capsock_abi::errno;

@@ -510,7 +510,7 @@ mod tests {
         assert_eq!(net.send_budget(4).unwrap(), 2);
         net.bytes_sent = 10;
         assert_eq!(net.send_budget(0).unwrap(), 0);
-        let e = net.send_budget(1).err().expect("over budget");
+        let e = net.send_budget(1).expect_err("over budget");
         assert_eq!(e.errno(), Some(errno::EACCES));
         assert_eq!(net.recv_budget(1 << 20).unwrap(), 1 << 20, "no receive limit");
     }

@@ -489,7 +489,8 @@ fn recvmsg_os(
                 return Err(io::Error::last_os_error());
             }
             *len = msg.msg_namelen;
-            Ok((n as usize, msg.msg_controllen, msg.msg_flags))
+            // The kernel echoes MSG_CMSG_CLOEXEC, which the guest never asked for.
+            Ok((n as usize, msg.msg_controllen, msg.msg_flags & !libc::MSG_CMSG_CLOEXEC))
         })?
     };
     Ok((n, clen.min(control.len()), mflags, from))
@@ -788,15 +789,18 @@ impl HostSocket for GuestState {
         let priority_too_high = (level, name) == (SOL_SOCKET, SO_PRIORITY)
             && i32::from_ne_bytes(bytes[..4].try_into().unwrap_or_default()) > sockopt::MAX_DEFAULT_PRIORITY;
         // Joining a multicast group is granted by a `listen udp://GROUP:PORT`
-        // rule for the group and the socket's port.
-        let group_granted = match multicast_group(level, name, &bytes) {
-            Some(group) => {
-                let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
-                self.judge(Action::Listen, Scheme::Udp, SocketAddr::new(group, port)).await.is_ok()
+        // rule for the group and the socket's port (or by naming the option
+        // in `[sockopts] allow`); a refusal names the group.
+        if let Some(group) = multicast_group(level, name, &bytes) {
+            let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
+            let joined = self.judge(Action::Listen, Scheme::Udp, SocketAddr::new(group, port)).await;
+            if joined.is_err() && !self.net.policy.check_sockopt(opt.label, false).allowed {
+                return joined;
             }
-            None => false,
-        };
-        let default_allowed = (opt.grant == Grant::Default && !priority_too_high) || group_granted;
+            sockopt::set_raw(core.sock(), level, name, &bytes)?;
+            return Ok(());
+        }
+        let default_allowed = opt.grant == Grant::Default && !priority_too_high;
         let decision = self.net.policy.check_sockopt(opt.label, default_allowed);
         self.net.audit.record("setsockopt", opt.label, decision.allowed, &decision.reason());
         if !decision.allowed {

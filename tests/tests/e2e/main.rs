@@ -12,6 +12,8 @@ mod policy;
 pub use policy::*;
 mod resolver;
 pub use resolver::*;
+mod sockets;
+pub use sockets::*;
 
 macro_rules! assert_test_exists {
     ($name:ident) => {
