@@ -1,0 +1,102 @@
+//! capsock's benchmark: the same workloads from a native client and from a
+//! guest, in one run, reported as ratios (absolute times on a shared 2-core
+//! VM vary run to run; ratios within a run do not).
+//!
+//! Run with `cargo run --release -p capsock-examples --bin bench`.
+
+use capsock_host::{Policy, RunOptions, Runtime};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::Instant;
+
+include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+
+const ROUNDS: usize = 20_000;
+const MIB: usize = 512;
+
+/// An echo server (rtt) or a sink that acknowledges EOF (bulk) for one client.
+fn server(mode: &'static str) -> (u16, thread::JoinHandle<()>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        s.set_nodelay(true).unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            if mode == "rtt" {
+                s.write_all(&buf[..n]).unwrap();
+            }
+        }
+    });
+    (port, h)
+}
+
+fn native(mode: &'static str, n: usize) -> f64 {
+    let (port, h) = server(mode);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_nodelay(true).unwrap();
+    let t0 = Instant::now();
+    if mode == "rtt" {
+        let mut buf = [0u8; 32];
+        for _ in 0..n {
+            s.write_all(&[7u8; 32]).unwrap();
+            s.read_exact(&mut buf).unwrap();
+        }
+    } else {
+        let chunk = vec![1u8; 1 << 20];
+        for _ in 0..n {
+            s.write_all(&chunk).unwrap();
+        }
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let _ = s.read(&mut [0u8; 16]);
+    }
+    let t = t0.elapsed().as_secs_f64();
+    drop(s);
+    h.join().unwrap();
+    t
+}
+
+fn guest(rt: &tokio::runtime::Runtime, runtime: &Runtime, mode: &'static str, n: usize) -> f64 {
+    let path = GUESTS.iter().find(|(g, _)| *g == "bench_client").unwrap().1;
+    let g = runtime.load_file(path).unwrap();
+    let (port, h) = server(mode);
+    let policy = Policy::from_rules([format!("connect tcp://127.0.0.1:{port}").as_str()], []).unwrap();
+    let opts = ["127.0.0.1".to_string(), port.to_string(), n.to_string()]
+        .into_iter()
+        .fold(RunOptions::new(policy).capture().arg(mode), |o, a| o.arg(a));
+    let exit = rt.block_on(runtime.run(&g, opts)).unwrap();
+    h.join().unwrap();
+    let out = String::from_utf8_lossy(&exit.stdout);
+    let us: f64 = out.trim().strip_prefix("elapsed_us=").expect("guest reports its time").parse().unwrap();
+    us / 1e6
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = Runtime::new().unwrap();
+    // Warm up both paths (page cache, CPU frequency, the guest's compile).
+    native("rtt", 1000);
+    guest(&rt, &runtime, "rtt", 1000);
+    println!("{:<34} {:>12} {:>12} {:>8}", "workload", "native", "guest", "ratio");
+    let (n, g) = (native("rtt", ROUNDS), guest(&rt, &runtime, "rtt", ROUNDS));
+    println!(
+        "{:<34} {:>9.1} µs {:>9.1} µs {:>7.2}x",
+        format!("TCP round trip, 32 B ({ROUNDS})"),
+        n / ROUNDS as f64 * 1e6,
+        g / ROUNDS as f64 * 1e6,
+        g / n
+    );
+    let (n, g) = (native("bulk", MIB), guest(&rt, &runtime, "bulk", MIB));
+    println!(
+        "{:<34} {:>7.0} MiB/s {:>7.0} MiB/s {:>7.2}x",
+        format!("TCP bulk send, 1 MiB writes ({MIB} MiB)"),
+        MIB as f64 / n,
+        MIB as f64 / g,
+        g / n
+    );
+}
