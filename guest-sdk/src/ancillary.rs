@@ -10,6 +10,9 @@ use std::io::Read;
 
 const HDR: usize = 16;
 
+/// Ancillary data as Python's `recvmsg` returns it: `(level, type, data)`.
+pub type AncData = Vec<(i32, i32, Vec<u8>)>;
+
 /// `CMSG_LEN(length)`: the `cmsg_len` of a message with `length` data bytes.
 #[allow(non_snake_case)]
 pub const fn CMSG_LEN(length: usize) -> usize {
@@ -36,7 +39,7 @@ impl Socket {
         buffers: &mut [&mut [u8]],
         ancbufsize: usize,
         flags: i32,
-    ) -> Result<(usize, Vec<(i32, i32, Vec<u8>)>, i32, Address), Error> {
+    ) -> Result<(usize, AncData, i32, Address), Error> {
         let total: usize = buffers.iter().map(|b| b.len()).sum();
         let (data, ancdata, msg_flags, address) = self.recvmsg(total, ancbufsize, flags)?;
         let mut rest = &data[..];
@@ -53,7 +56,13 @@ impl Socket {
     ///
     /// # Errors
     /// `OSError(EBADF)` for a fileno this instance does not have.
-    pub fn send_fds(&self, buffers: &[&[u8]], fds: &[i32], flags: i32, address: Option<Address>) -> Result<usize, Error> {
+    pub fn send_fds(
+        &self,
+        buffers: &[&[u8]],
+        fds: &[i32],
+        flags: i32,
+        address: Option<Address>,
+    ) -> Result<usize, Error> {
         let data: Vec<u8> = fds.iter().flat_map(|f| f.to_ne_bytes()).collect();
         self.sendmsg(buffers, &[(SOL_SOCKET, SCM_RIGHTS, &data)], flags, address)
     }
@@ -64,7 +73,12 @@ impl Socket {
     ///
     /// # Errors
     /// As [`recvmsg`](Socket::recvmsg).
-    pub fn recv_fds(&self, bufsize: usize, maxfds: usize, flags: i32) -> Result<(Vec<u8>, Vec<i32>, i32, Address), Error> {
+    pub fn recv_fds(
+        &self,
+        bufsize: usize,
+        maxfds: usize,
+        flags: i32,
+    ) -> Result<(Vec<u8>, Vec<i32>, i32, Address), Error> {
         let (data, ancdata, msg_flags, address) = self.recvmsg(bufsize, CMSG_SPACE(maxfds * 4), flags)?;
         let fds = ancdata
             .iter()
@@ -84,7 +98,12 @@ impl Socket {
     /// # Errors
     /// `ValueError` for a negative offset is prevented by the type; read
     /// errors become `OSError`; send errors as [`sendall`](Socket::sendall).
-    pub fn sendfile(&self, file: &mut std::fs::File, offset: Option<u64>, count: Option<usize>) -> Result<usize, Error> {
+    pub fn sendfile(
+        &self,
+        file: &mut std::fs::File,
+        offset: Option<u64>,
+        count: Option<usize>,
+    ) -> Result<usize, Error> {
         use std::io::{Seek, SeekFrom};
         if let Some(off) = offset {
             file.seek(SeekFrom::Start(off)).map_err(|e| Error::os(e.raw_os_error().unwrap_or(crate::errno::EIO)))?;
@@ -96,7 +115,8 @@ impl Socket {
             if want == 0 {
                 break;
             }
-            let n = file.read(&mut buf[..want]).map_err(|e| Error::os(e.raw_os_error().unwrap_or(crate::errno::EIO)))?;
+            let n =
+                file.read(&mut buf[..want]).map_err(|e| Error::os(e.raw_os_error().unwrap_or(crate::errno::EIO)))?;
             if n == 0 {
                 break;
             }

@@ -67,8 +67,8 @@ mod bindings {
     });
 }
 
-pub use ancillary::{CMSG_LEN, CMSG_SPACE};
 pub use address::{AddrInfo, Address, ToAddress, UnixAddress};
+pub use ancillary::{AncData, CMSG_LEN, CMSG_SPACE};
 pub use capsock_abi::consts::*;
 pub use capsock_abi::errno;
 pub use error::{ConnectError, Error, ErrorKind};

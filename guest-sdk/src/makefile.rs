@@ -34,10 +34,13 @@ fn parse_mode(mode: &str) -> Result<Mode, Error> {
 /// `io.DEFAULT_BUFFER_SIZE` (8192) bytes of buffer each way.
 ///
 /// It implements [`Read`], [`BufRead`] (so `read_line`, `lines`,
-/// `read_until` work) and [`Write`]. Writes are buffered; [`flush`]
-/// (Write::flush) sends what is buffered with one `sendall`, and so do a
+/// `read_until` work) and [`Write`]. Writes are buffered;
+/// [`flush`](Write::flush) sends what is buffered with one `sendall`, and so do a
 /// full buffer, [`close`](SocketFile::close) and dropping the file (whose
 /// error is then lost, as in Python's garbage collection).
+///
+/// Reading does not flush pending writes (nor does Python's
+/// `BufferedRWPair`): flush a request before reading its reply.
 ///
 /// Text modes (`'r'`, `'w'`, `'rw'`) give the same bytes API: Rust code
 /// decodes as it likes ([`BufRead::read_line`] checks UTF-8). Python's

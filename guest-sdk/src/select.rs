@@ -30,6 +30,7 @@ use crate::socket::Socket;
 /// closed or detached socket, as CPython; `ValueError("timeout must be
 /// non-negative")`, `ValueError` for NaN, `OverflowError` for a timeout out
 /// of range.
+#[allow(clippy::type_complexity, reason = "Python's (rlist, wlist, xlist) triple, spelt out")]
 pub fn select(
     rlist: &[&Socket],
     wlist: &[&Socket],

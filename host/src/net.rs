@@ -38,6 +38,8 @@ pub struct SocketHandle {
     pub family: i32,
     pub ty: i32,
     pub proto: i32,
+    /// Python's timeout for this socket object (see `Core::timeout`).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Per-instance limits. Each, when reached, fails the operation with a

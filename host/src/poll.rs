@@ -83,16 +83,17 @@ impl Entry {
     /// asked too: `POLLERR` is reported whatever was asked.
     fn interest(&self) -> Interest {
         let mut interest = Interest::ERROR;
-        if self.events & (POLLIN | POLLRDNORM | POLLRDBAND) != 0 || self.events == 0 {
-            // An entry asking for nothing still reports POLLHUP, which tokio
-            // reports as read-closed.
-            interest = interest | Interest::READABLE;
+        if self.events & (POLLIN | POLLRDNORM | POLLRDBAND | POLLRDHUP) != 0 || self.events == 0 {
+            // Tokio reports POLLRDHUP, and the POLLHUP that an entry asking
+            // for nothing still gets, as read-closed, which readable waits
+            // wake on.
+            interest |= Interest::READABLE;
         }
         if self.events & (POLLOUT | POLLWRNORM | POLLWRBAND) != 0 {
-            interest = interest | Interest::WRITABLE;
+            interest |= Interest::WRITABLE;
         }
         if self.events & POLLPRI != 0 {
-            interest = interest | Interest::PRIORITY;
+            interest |= Interest::PRIORITY;
         }
         interest
     }
@@ -162,7 +163,7 @@ async fn wait_ready(net: &mut NetCtx, entries: &[Entry], deadline: Option<Instan
             if r & POLLHUP != 0 {
                 unwaitable.insert(e.fd);
             }
-            interests.entry(e.fd).and_modify(|i| *i = *i | e.interest()).or_insert_with(|| e.interest());
+            interests.entry(e.fd).and_modify(|i| *i |= e.interest()).or_insert_with(|| e.interest());
         }
         interests.retain(|fd, _| !unwaitable.contains(fd));
         let wake_at = match (deadline, unwaitable.is_empty()) {
@@ -359,8 +360,9 @@ mod tests {
         assert!(i.is_readable() && !i.is_writable() && i.is_error());
         let i = entry(None, POLLOUT | POLLPRI, !0).interest();
         assert!(i.is_writable() && i.is_priority() && !i.is_readable());
-        // Nothing asked still wakes on a hang-up.
+        // Nothing asked still wakes on a hang-up; a peer's FIN is read-closed.
         assert!(entry(None, 0, !0).interest().is_readable());
+        assert!(entry(None, POLLRDHUP, !0).interest().is_readable());
     }
 
     #[test]

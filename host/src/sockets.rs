@@ -157,23 +157,35 @@ impl GuestState {
         if core.nonblocking() {
             return Err(SockError::os(errno::EINPROGRESS));
         }
-        // Writable means the handshake finished, one way or the other;
-        // SO_ERROR says which.
-        io_op(core, Interest::WRITABLE, wait, |s| match s.take_error()? {
-            Some(e) => Err(e),
-            None => match s.peer_addr() {
-                Ok(_) => Ok(()),
-                Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Err(io::ErrorKind::WouldBlock.into()),
-                Err(e) => Err(e),
-            },
+        // Writable means the handshake finished, one way or the other.
+        // Asking connect(2) again is how Linux reports which: 0 (or
+        // EISCONN) on success, the pending error otherwise — and only this
+        // second call moves the socket out of its "connecting" state, so a
+        // later connect() gives EISCONN, and one after a refusal starts
+        // afresh, as after a blocking connect.
+        io_op(core, Interest::WRITABLE, wait, |s| match s.connect(target) {
+            Ok(()) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Ok(()),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EALREADY) | Some(libc::EINPROGRESS)) => {
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+            Err(e) => Err(e),
         })
         .await
     }
 
     fn new_handle(&mut self, core: Core) -> SockResult<Resource<SocketHandle>> {
-        let (family, ty, proto) = (core.family, core.ty, core.proto);
+        let (family, ty, proto, timeout) = (core.family, core.ty, core.proto, core.timeout);
         let fd = self.net.insert(core)?;
-        Ok(self.table.push(SocketHandle { fd, family, ty, proto })?)
+        Ok(self.table.push(SocketHandle { fd, family, ty, proto, timeout })?)
+    }
+
+    /// Store a timeout in the socket object, then in its OS socket (EBADF
+    /// when closed, after storing, as CPython does).
+    fn set_timeout(&mut self, h: &Resource<SocketHandle>, timeout: Option<Duration>) -> SockResult<()> {
+        self.table.get_mut(h)?.timeout = timeout;
+        self.core_mut(h)?.timeout = timeout;
+        Ok(())
     }
 
     /// Receive one datagram or stream chunk (and its ancillary data),
@@ -385,12 +397,9 @@ impl GuestState {
             }
             match SEND_CMSGS.iter().find(|(l, t, _)| (*l, *t) == (a.level, a.type_)) {
                 Some((_, _, size)) if *size == a.data.len() => out.push((a.level, a.type_, a.data.clone())),
-                _ => {
-                    return Err(SockError::os_msg(
-                        errno::EINVAL,
-                        format!("Invalid argument: ancillary message ({}, {}) is not supported", a.level, a.type_),
-                    ));
-                }
+                // Plain EINVAL, as Linux gives for a control message it
+                // rejects (CPython shows no more).
+                _ => return Err(SockError::os(errno::EINVAL)),
             }
         }
         cmsg::encode(&out)
@@ -606,8 +615,8 @@ impl Host for GuestState {
             return Err(SockError::os_msg(errno::EBADF, "Bad file descriptor: fileno is owned by a socket object"));
         }
         core.attached = true;
-        let (family, ty, proto) = (core.family, core.ty, core.proto);
-        Ok(self.table.push(SocketHandle { fd, family, ty, proto })?)
+        let (family, ty, proto, timeout) = (core.family, core.ty, core.proto, core.timeout);
+        Ok(self.table.push(SocketHandle { fd, family, ty, proto, timeout })?)
     }
 
     async fn close_fd(&mut self, fd: i32) -> SockResult<()> {
@@ -819,17 +828,19 @@ impl HostSocket for GuestState {
         Ok(())
     }
 
+    // Python keeps a socket object's timeout in the object: it stays
+    // readable after close(), and setting it on a closed socket stores it
+    // before raising EBADF. The handle mirrors the core's value for that.
     async fn getblocking(&mut self, h: Resource<SocketHandle>) -> SockResult<bool> {
-        Ok(!self.core(&h)?.nonblocking())
+        Ok(self.table.get(&h)?.timeout != Some(Duration::ZERO))
     }
 
     async fn gettimeout(&mut self, h: Resource<SocketHandle>) -> SockResult<Option<f64>> {
-        Ok(self.core(&h)?.timeout.map(|d| d.as_secs_f64()))
+        Ok(self.table.get(&h)?.timeout.map(|d| d.as_secs_f64()))
     }
 
     async fn setblocking(&mut self, h: Resource<SocketHandle>, flag: bool) -> SockResult<()> {
-        self.core_mut(&h)?.timeout = if flag { None } else { Some(Duration::ZERO) };
-        Ok(())
+        self.set_timeout(&h, if flag { None } else { Some(Duration::ZERO) })
     }
 
     async fn settimeout(&mut self, h: Resource<SocketHandle>, value: Option<f64>) -> SockResult<()> {
@@ -842,8 +853,7 @@ impl HostSocket for GuestState {
                     .map_err(|_| SockError::overflow("timeout doesn't fit into C timeval"))?,
             ),
         };
-        self.core_mut(&h)?.timeout = timeout;
-        Ok(())
+        self.set_timeout(&h, timeout)
     }
 
     async fn listen(&mut self, h: Resource<SocketHandle>, backlog: i32) -> SockResult<()> {
@@ -859,12 +869,23 @@ impl HostSocket for GuestState {
                 self.judge(Action::Listen, Scheme::Tcp, any).await?;
             }
         }
-        let core = self.core(&h)?;
-        core.sock().listen(backlog.clamp(0, self.net.limits.max_backlog))?;
+        let max_backlog = self.net.limits.max_backlog;
+        let core = self.core_mut(&h)?;
+        // A registration made while the socket was unconnected (or after a
+        // refused connect) remembers a hang-up; a listener starts afresh.
+        core.forget_registration();
+        core.sock().listen(backlog.clamp(0, max_backlog))?;
         Ok(())
     }
 
     async fn recv(&mut self, h: Resource<SocketHandle>, bufsize: u32, flags: i32) -> SockResult<Vec<u8>> {
+        // CPython returns b'' for recv(0) without asking the OS (which would
+        // wait for data on a stream).
+        if bufsize == 0 {
+            self.core(&h)?;
+            check_flags(flags)?;
+            return Ok(Vec::new());
+        }
         Ok(self.recv_inner(&h, bufsize, 0, flags).await?.data)
     }
 

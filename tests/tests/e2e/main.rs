@@ -6,12 +6,16 @@
 //! `foreach_guest!` below can prove each guest program has a test: a guest
 //! without one is a compile error, not a silently untested program.
 
+mod conformance;
 mod foundation;
+pub use conformance::*;
 pub use foundation::*;
 mod policy;
 pub use policy::*;
 mod resolver;
 pub use resolver::*;
+mod readiness;
+pub use readiness::*;
 mod sockets;
 pub use sockets::*;
 

@@ -167,7 +167,13 @@ pub fn sock_options() {
                 let set = (f[6] != "-").then(|| n(6).to_ne_bytes());
                 let native = native_roundtrip(n(2), n(3), n(4), n(5), set.as_ref().map(|v| &v[..]), 4);
                 let native = i32::from_ne_bytes(native[..4].try_into().unwrap());
-                assert_eq!(f[7].parse::<i32>().unwrap(), native, "{}: guest read {} where a native socket reads {native}", f[1], f[7]);
+                assert_eq!(
+                    f[7].parse::<i32>().unwrap(),
+                    native,
+                    "{}: guest read {} where a native socket reads {native}",
+                    f[1],
+                    f[7]
+                );
                 rows += 1;
             }
             Some(&"bytes") => {

@@ -17,7 +17,10 @@ fn main() {
     assert_eq!(s1.send(b"Mary had a little lamb").unwrap(), 22);
     let (n, anc, flags, addr) = s2.recvmsg_into(&mut [&mut b1[..], &mut b2[2..9], &mut b3[..]], 0, 0).unwrap();
     report("scatter", format!("({n}, {anc:?}, {flags}, {addr})"));
-    report("buffers", format!("{} {} {}", String::from_utf8_lossy(&b1), String::from_utf8_lossy(&b2), String::from_utf8_lossy(&b3)));
+    report(
+        "buffers",
+        format!("{} {} {}", String::from_utf8_lossy(&b1), String::from_utf8_lossy(&b2), String::from_utf8_lossy(&b3)),
+    );
 
     // SCM_RIGHTS: send one end of a second pair across the first.
     let (x, y) = socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();

@@ -6,7 +6,9 @@ use capsock_test_guests::{expect_err, report};
 use std::time::Instant;
 
 /// (label, family, type, level, name, value set; None = read-only)
-const INTS: &[(&str, i32, i32, i32, i32, Option<i32>)] = &[
+type Row = (&'static str, i32, i32, i32, i32, Option<i32>);
+
+const INTS: &[Row] = &[
     ("SO_REUSEADDR", AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, Some(1)),
     ("SO_REUSEPORT", AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEPORT, Some(1)),
     ("SO_KEEPALIVE", AF_INET, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, Some(1)),
