@@ -136,6 +136,36 @@ fn denied_lookups() {
 pub fn resolver_policy() {
     hosts_table();
     denied_lookups();
+    connect_by_resolved_ip();
+    rebinding();
+}
+
+/// A rule naming a host grants its resolved IPs, for this instance, only
+/// after the name resolved; other IPs are judged by IP rules alone.
+fn connect_by_resolved_ip() {
+    let l = listener("127.0.0.1");
+    let port = l.local_addr().unwrap().port();
+    let acceptor = thread::spawn(move || accept_within(&l, PEER_TIMEOUT).is_some());
+    let mut p = policy(&[&format!("connect tcp://db.test:{port}")]);
+    p.add_host("db.test", vec![ip("127.0.0.1")]);
+    let r = run_ok("resolver_policy", p, &["byip".into(), port.to_string()]);
+    assert!(acceptor.join().unwrap());
+    assert_eq!(r.get("ip_before_errno"), "13");
+    assert_eq!(r.get("resolved"), "127.0.0.1");
+    assert_eq!(r.get("ip_after"), format!("('127.0.0.1', {port})"));
+    assert_eq!(r.get("other_ip_rule"), "default deny");
+}
+
+/// DNS rebinding: a name allowed by a wildcard rule resolves into a range a
+/// deny rule covers; the lookup and the connect are refused. (The range is
+/// `loopback` so that a regression could never send a packet off the host.)
+fn rebinding() {
+    let mut p = policy(&["connect *://*:*"]);
+    p.deny("connect *://loopback:*").unwrap();
+    p.add_host("public.test", vec![ip("127.0.0.9")]);
+    let r = run_ok("resolver_policy", p, &["rebind".into()]);
+    assert_eq!(r.get("rebind_gai_rule"), "connect *://loopback:*");
+    assert_eq!(r.get("rebind_connect_rule"), "connect *://loopback:*");
 }
 
 /// create_connection tries ::1 (refused) then 127.0.0.1; with every

@@ -6,6 +6,10 @@
 //! - `denied NAME`: NAME has no rule; `db.test` is in `[hosts]` without a
 //!   rule; `mixed.test` loses its private address to a deny rule;
 //!   `lo.test` loses every address.
+//! - `byip PORT`: a rule names `db.test` only; connecting to its IP is
+//!   denied until the name resolves, then allowed; another IP stays denied.
+//! - `rebind`: `public.test` resolves to a loopback address, which a deny
+//!   rule on the `loopback` range refuses (DNS rebinding).
 //! - `fallthrough GOOD DEAD`: `two.test` is ::1 (refused) then 127.0.0.1
 //!   (listening on GOOD); `dead.test` refuses on both at DEAD.
 
@@ -50,6 +54,21 @@ fn main() {
             // AI_NUMERICHOST never looks a name up, so the policy is moot.
             let e = expect_err(capsock::getaddrinfo(Some(&secret), 80, 0, 0, 0, capsock::AI_NUMERICHOST), "gaierror");
             report("numerichost", e.errno().unwrap());
+        }
+        "byip" => {
+            let port: u16 = arg(1);
+            let before = capsock::socket(capsock::AF_INET, SOCK_STREAM, 0).unwrap();
+            denial("ip_before", before.connect(("127.0.0.1", port)));
+            report("resolved", capsock::gethostbyname("db.test").unwrap());
+            let after = capsock::socket(capsock::AF_INET, SOCK_STREAM, 0).unwrap();
+            after.connect(("127.0.0.1", port)).unwrap();
+            report("ip_after", after.getpeername().unwrap());
+            let other = capsock::socket(capsock::AF_INET, SOCK_STREAM, 0).unwrap();
+            denial("other_ip", other.connect(("127.0.0.2", port)));
+        }
+        "rebind" => {
+            denial("rebind_gai", capsock::getaddrinfo(Some("public.test"), 80, AF_UNSPEC, SOCK_STREAM, 0, 0));
+            denial("rebind_connect", capsock::create_connection(("public.test", 80), Some(5.0), None));
         }
         "fallthrough" => {
             let good: u16 = arg(1);
