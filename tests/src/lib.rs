@@ -197,25 +197,8 @@ pub fn accept_within(l: &TcpListener, limit: Duration) -> Option<TcpStream> {
     None
 }
 
-/// The same deterministic byte stream on both sides of a bulk test
-/// (xorshift64*, seeded), so neither side must hold the whole payload.
-pub struct Pattern(u64);
-
-impl Pattern {
-    pub fn new(seed: u64) -> Pattern {
-        Pattern(seed | 1)
-    }
-
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            let v = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-}
+mod pattern;
+pub use pattern::Pattern;
 
 /// The number of OS threads in this process, from /proc.
 pub fn thread_count() -> usize {

@@ -44,24 +44,9 @@ pub fn expect_err<T: Debug>(result: Result<T, Error>, class: &str) -> Error {
     }
 }
 
-/// The same deterministic stream as the host harness's `Pattern`.
-pub struct Pattern(u64);
-
-impl Pattern {
-    pub fn new(seed: u64) -> Pattern {
-        Pattern(seed | 1)
-    }
-
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            let v = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-}
+#[path = "../../src/pattern.rs"]
+mod pattern;
+pub use pattern::Pattern;
 
 /// Lowercase hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
