@@ -50,6 +50,7 @@ mod address;
 mod ancillary;
 mod error;
 mod inet;
+mod inherit;
 mod makefile;
 mod resolver;
 mod select;
