@@ -100,6 +100,13 @@ impl Error {
         Error { kind, errno: 0, name: String::new(), message: message.into(), rule: None }
     }
 
+    /// The same exception with `suffix` appended to its message (CPython's
+    /// `create_server` names the address it failed to bind).
+    pub(crate) fn with_suffix(mut self, suffix: &str) -> Self {
+        self.message.push_str(suffix);
+        self
+    }
+
     /// CPython names the method in some argument errors (`connect():
     /// AF_INET address must be tuple, not str`); address conversion does
     /// not know the method, so the socket method adds it.

@@ -1,8 +1,8 @@
 //! `create_server`, and `socketpair` for `AF_INET`/`AF_INET6` over a
 //! loopback listener (Python's fallback).
 
-use crate::address::ToAddress;
-use crate::error::Error;
+use crate::address::{Address, ToAddress};
+use crate::error::{Error, ErrorKind};
 use crate::socket::Socket;
 use crate::{AF_INET, AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET};
 
@@ -48,7 +48,7 @@ pub fn create_server(
         if family == AF_INET6 && crate::has_ipv6() {
             sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, i32::from(!dualstack_ipv6))?;
         }
-        sock.bind(&address)?;
+        sock.bind(&address).map_err(|e| bind_error(e, &address, family))?;
         sock.listen(backlog.unwrap_or(DEFAULT_BACKLOG))
     };
     match setup() {
@@ -58,6 +58,21 @@ pub fn create_server(
             Err(e)
         }
     }
+}
+
+/// CPython's `create_server` re-raises a bind error as `error(err.errno,
+/// '%s (while attempting to bind on address %r)' % (err.strerror,
+/// address))`. The address is shown as Python's `(host, port)` unless it
+/// has a flowinfo or scope id (the argument itself is not kept).
+fn bind_error(e: Error, address: &impl ToAddress, family: i32) -> Error {
+    let (Some(_), ErrorKind::Os, Ok(addr)) = (e.errno(), e.kind(), address.to_address(family)) else { return e };
+    let shown = match &addr {
+        Address::Inet6(a) if a.flowinfo() == 0 && a.scope_id() == 0 => {
+            format!("('{}', {})", crate::address::ipv6_text(a.ip()), a.port())
+        }
+        other => other.to_string(),
+    };
+    e.with_suffix(&format!(" (while attempting to bind on address {shown})"))
 }
 
 /// Python's `socketpair` fallback for `AF_INET`/`AF_INET6`: a listener on

@@ -124,6 +124,9 @@ pub struct Core {
     /// The AF_UNIX path the guest bound, as the guest wrote it (the OS sees
     /// a `/proc/self/fd/N/name` path that must not leak into `getsockname`).
     pub unix_name: Option<String>,
+    /// The AF_UNIX path the guest connected to, as the guest wrote it (for
+    /// `getpeername`, for the same reason).
+    pub unix_peer: Option<String>,
 }
 
 impl Core {
@@ -143,6 +146,7 @@ impl Core {
             reply_peers: VecDeque::new(),
             connection: false,
             unix_name: None,
+            unix_peer: None,
         })
     }
 

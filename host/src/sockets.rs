@@ -649,8 +649,11 @@ impl HostSocket for GuestState {
         }
         let wait = core.wait(Interest::READABLE, false);
         let (sock, peer) = io_op(core, Interest::READABLE, wait, |s| s.accept()).await?;
-        let peer = addr::from_sockaddr(&peer).unwrap_or(Address::Unix(UnixAddress::Unnamed));
-        let new = self.new_handle(Core::new(sock, family, ty, proto)?)?;
+        let peer = self.guest_address(Some(&peer)).unwrap_or(Address::Unix(UnixAddress::Unnamed));
+        let mut accepted = Core::new(sock, family, ty, proto)?;
+        // An accepted AF_UNIX socket's own name is the listener's path.
+        accepted.unix_name = self.core(&h)?.unix_name.clone();
+        let new = self.new_handle(accepted)?;
         let fd = self.table.get(&new)?.fd;
         self.net.count_connection(fd);
         Ok((new, peer))
@@ -686,14 +689,13 @@ impl HostSocket for GuestState {
     async fn connect(&mut self, h: Resource<SocketHandle>, address: Address) -> SockResult<()> {
         let core = self.core(&h)?;
         let stream = core.ty != SOCK_DGRAM;
-        let (target, _dir) = if core.family == AF_UNIX {
-            let (os_addr, _, dir) = self.judge_unix(&address, false)?;
-            (os_addr, dir)
+        let (target, unix_peer, _dir) = if core.family == AF_UNIX {
+            self.judge_unix(&address, false)?
         } else {
             let ip = addr::ip_for_family(&address, core.family)?;
             let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
             self.judge(Action::Connect, scheme, ip).await?;
-            (SockAddr::from(ip), None)
+            (SockAddr::from(ip), None, None)
         };
         if stream {
             self.net.check_connections()?;
@@ -706,6 +708,9 @@ impl HostSocket for GuestState {
         let pending = result.as_ref().err().and_then(SockError::errno) == Some(errno::EINPROGRESS);
         if stream && (result.is_ok() || pending) {
             self.net.count_connection(fd);
+        }
+        if result.is_ok() || pending {
+            self.core_mut(&h)?.unix_peer = unix_peer;
         }
         result
     }
@@ -726,6 +731,8 @@ impl HostSocket for GuestState {
         let mut new = Core::new(core.sock().try_clone()?, core.family, core.ty, core.proto)?;
         new.timeout = core.timeout;
         new.listen_granted = core.listen_granted;
+        new.unix_name = core.unix_name.clone();
+        new.unix_peer = core.unix_peer.clone();
         self.new_handle(new)
     }
 
@@ -734,8 +741,13 @@ impl HostSocket for GuestState {
     }
 
     async fn getpeername(&mut self, h: Resource<SocketHandle>) -> SockResult<Address> {
-        let peer = self.core(&h)?.sock().peer_addr()?;
-        addr::from_sockaddr(&peer).ok_or_else(|| SockError::os(errno::ENOTCONN))
+        let core = self.core(&h)?;
+        let peer = core.sock().peer_addr()?;
+        if let Some(name) = &core.unix_peer {
+            return Ok(Address::Unix(UnixAddress::Path(name.clone())));
+        }
+        // Our own `/proc/self/fd` form of a path never leaks.
+        self.guest_address(Some(&peer)).ok_or_else(|| SockError::os(errno::ENOTCONN))
     }
 
     async fn getsockname(&mut self, h: Resource<SocketHandle>) -> SockResult<Address> {

@@ -9,9 +9,16 @@ steps, same order). Both print one normalised line per step:
 and tests/tests/e2e/conformance.rs runs this script under CPython and the
 guest under capsock against the same native peers, then diffs the lines.
 
-Usage: python3 cases.py ECHO4 ECHO6 UDPECHO4 UDPECHO6 CLOSED4 CLOSED6
+Usage: python3 cases.py ECHO4 ECHO6 UDPECHO4 UDPECHO6 CLOSED4 CLOSED6 UNIXDIR
+
+UNIXDIR is an empty directory for AF_UNIX paths (the guest's policy grants
+the same directory, so paths print the same in both runs).
 """
 
+import array
+import os
+import select
+import selectors
 import socket
 import sys
 import time
@@ -20,6 +27,9 @@ ARGS = [int(a) for a in sys.argv[1:7]]
 ECHO4, ECHO6, UDPECHO4, UDPECHO6, CLOSED4, CLOSED6 = ARGS
 # Ports that are the same in both runs; every other port is shown as '*'.
 FIXED = set(ARGS)
+UNIXDIR = sys.argv[7]
+# Abstract names: unique to this run of the host test, the same in both runs.
+ABSTRACT = b"\x00capsock-conformance-" + os.path.basename(UNIXDIR).encode()
 
 
 class Variant:
@@ -36,6 +46,8 @@ ONE = [None]
 
 def norm(v):
     """repr(v), with ephemeral ports in socket addresses shown as '*'."""
+    if isinstance(v, Held):
+        return "<held>"
     if isinstance(v, tuple):
         if len(v) in (2, 4) and isinstance(v[0], str) and type(v[1]) is int:
             port = str(v[1]) if v[1] in FIXED else "*"
@@ -1649,6 +1661,589 @@ def socket_bad_proto(c, v):
 @case("GeneralModuleTests.testSocketError", ONE)
 def socket_raw(c, v):
     c.step("socket", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
+
+
+# --- select / poll / selectors ------------------------------------------------
+
+
+def lens(t):
+    return tuple(len(x) for x in t)
+
+
+@case("NonBlockingTCPTests.testAccept")
+def select_listener(c, v):
+    srv = c.must("listener", lambda: stream(v))
+    c.must("bind", lambda: srv.bind((v.host, 0)))
+    c.must("listen", lambda: srv.listen(5))
+    c.step("select_idle", lambda: lens(select.select([srv], [], [], 0)))
+    cli = c.must("client", lambda: stream(v))
+    c.must("connect", lambda: cli.connect(srv.getsockname()))
+    c.step("select_pending", lambda: lens(select.select([srv], [], [], 5)))
+    c.step("accept", lambda: srv.accept()[0])
+
+
+@case("NonBlockingTCPTests.testRecv")
+def select_recv(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    c.step("select_idle", lambda: lens(select.select([conn], [], [], 0)))
+    c.step("select_writable", lambda: lens(select.select([conn], [cli], [], 0)))
+    c.step("sendall", lambda: cli.sendall(MSG))
+    c.step("select_readable", lambda: lens(select.select([conn], [], [], 5)))
+    c.step("same_socket", lambda: select.select([conn], [], [], 5)[0][0] is conn)
+    c.step("recv", lambda: conn.recv(1024))
+
+
+@case("NonBlockingTCPTests.testRecv")
+def select_eof(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    c.step("close", lambda: cli.close())
+    c.step("select", lambda: lens(select.select([conn], [], [], 5)))
+    c.step("recv", lambda: conn.recv(10))
+
+
+@case("UDPTimeoutTest.testUDPTimeout")
+def select_timeout(c, v):
+    s = c.must("socket", lambda: dgram(v))
+    c.must("bind", lambda: s.bind((v.host, 0)))
+    t0 = time.monotonic()
+    c.step("select", lambda: lens(select.select([s], [], [], 0.05)))
+    c.show("waited", 0.04 <= time.monotonic() - t0 < 3)
+
+
+@case("UDPTimeoutTest.testUDPTimeout")
+def select_udp_readable(c, v):
+    a, b, addr = udp_pair(c, v)
+    c.step("sendto", lambda: a.sendto(b"ping", addr))
+    c.step("select", lambda: lens(select.select([b], [a], [], 5)))
+    c.step("recv", lambda: b.recv(10))
+
+
+@case("GeneralModuleTests.test_unusable_closed_socketio")
+def select_closed(c, v):
+    s = c.must("socket", lambda: stream(v))
+    c.step("close", lambda: s.close())
+    c.step("select", lambda: select.select([s], [], [], 0))
+
+
+@case("UDPTimeoutTest.testTimeoutZero", ONE)
+def select_bad_timeout(c, v):
+    c.step("select(-1)", lambda: select.select([], [], [], -1))
+    c.step("select(nan)", lambda: select.select([], [], [], float("nan")))
+    c.step("select(empty)", lambda: select.select([], [], [], 0))
+
+
+@case("NonBlockingTCPTests.testRecv")
+def poll_readable(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    p = select.poll()
+    c.step("register", lambda: p.register(conn, select.POLLIN))
+    c.step("poll_idle", lambda: p.poll(0))
+    c.step("sendall", lambda: cli.sendall(MSG))
+    c.step("poll", lambda: [(fd == conn.fileno(), ev) for fd, ev in p.poll(5000)])
+    c.step("modify", lambda: p.modify(conn, select.POLLIN | select.POLLOUT))
+    c.step("poll_rw", lambda: [(fd == conn.fileno(), ev) for fd, ev in p.poll(5000)])
+    c.step("unregister", lambda: p.unregister(conn))
+    c.step("poll_none", lambda: p.poll(0))
+
+
+@case("NonBlockingTCPTests.testRecv")
+def poll_hup(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    p = select.poll()
+    c.step("register", lambda: p.register(conn, select.POLLIN))
+    c.step("close", lambda: cli.close())
+    c.step("poll", lambda: [ev & (select.POLLIN | select.POLLNVAL) for fd, ev in p.poll(5000)])
+
+
+@case("NonBlockingTCPTests.testRecv", ONE)
+def poll_closed(c, v):
+    s = c.must("socket", lambda: socket.socket())
+    p = select.poll()
+    c.step("register", lambda: p.register(s, select.POLLIN))
+    c.step("close", lambda: s.close())
+    c.step("poll", lambda: [ev for fd, ev in p.poll(0)])
+
+
+@case("NonBlockingTCPTests.testRecv")
+def selector_read(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    sel = selectors.DefaultSelector()
+    c.step("register", lambda: sel.register(conn, selectors.EVENT_READ, "conn").events)
+    c.step("select_idle", lambda: sel.select(0))
+    c.step("sendall", lambda: cli.sendall(MSG))
+    c.step("select", lambda: [(ev, k.data) for k, ev in sel.select(5)])
+    c.step("unregister", lambda: sel.unregister(conn).data)
+    c.step("keys", lambda: len(sel.get_map()))
+    sel.close()
+
+
+# --- SCM_RIGHTS over socketpair (SCMRightsTest) -------------------------------
+
+
+@case("SCMRightsTest.testCMSG_SPACE", ONE)
+def cmsg_sizes(c, v):
+    for n in (0, 1, 4, 8, 12):
+        c.step(f"CMSG_LEN({n})", lambda: socket.CMSG_LEN(n))
+        c.step(f"CMSG_SPACE({n})", lambda: socket.CMSG_SPACE(n))
+
+
+class Held(tuple):
+    """A result printed as <held>: it holds fd numbers, which differ by design."""
+
+
+def hold(t):
+    return Held(t)
+
+
+def fds_data(*fds):
+    return array.array("i", fds).tobytes()
+
+
+def fd_of(data):
+    return array.array("i", data)[0]
+
+
+@case("SCMRightsTest.testFDPassSimple", ONE)
+def scm_rights_pass(c, v):
+    a, b = c.must("socketpair", lambda: socket.socketpair())
+    t = c.must("create_connection", lambda: socket.create_connection(("127.0.0.1", ECHO4)))
+    c.step("sendmsg", lambda: a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds_data(t.fileno()))]))
+    msg, anc, flags, addr = c.must("recvmsg", lambda: hold(b.recvmsg(1, socket.CMSG_SPACE(4))))
+    c.show("msg", msg)
+    c.show("anc_shape", [(lvl, typ, len(d)) for lvl, typ, d in anc])
+    c.show("flags", flags)
+    s2 = c.must("socket(fileno)", lambda: socket.socket(fileno=fd_of(anc[0][2])))
+    c.step("family", lambda: int(s2.family))
+    c.step("type", lambda: int(s2.type))
+    c.step("getpeername", lambda: s2.getpeername())
+    c.step("sendall", lambda: s2.sendall(b"via fd"))
+    c.step("recv", lambda: s2.recv(100))
+
+
+@case("SCMRightsTest.testFDPassSeparate", ONE)
+def scm_rights_send_fds(c, v):
+    a, b = c.must("socketpair", lambda: socket.socketpair())
+    u = c.must("udp", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    c.must("bind", lambda: u.bind(("127.0.0.1", 0)))
+    c.step("send_fds", lambda: socket.send_fds(a, [b"data"], [u.fileno()]))
+    data, fds, flags, addr = c.must("recv_fds", lambda: hold(socket.recv_fds(b, 1024, 1)))
+    c.show("data", data)
+    c.show("nfds", len(fds))
+    c.show("flags", flags)
+    s2 = c.must("socket(fileno)", lambda: socket.socket(fileno=fds[0]))
+    c.step("same_name", lambda: s2.getsockname() == u.getsockname())
+    c.step("type", lambda: int(s2.type))
+
+
+@case("SCMRightsTest.testMultipleFDPass", ONE)
+def scm_rights_two(c, v):
+    a, b = c.must("socketpair", lambda: socket.socketpair())
+    x, y = c.must("pair2", lambda: socket.socketpair())
+    c.step("sendmsg", lambda: a.sendmsg([b"two"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds_data(x.fileno(), y.fileno()))]))
+    msg, anc, flags, addr = c.must("recvmsg", lambda: hold(b.recvmsg(10, socket.CMSG_SPACE(8))))
+    c.show("msg", msg)
+    c.show("anc_shape", [(lvl, typ, len(d)) for lvl, typ, d in anc])
+    fds = array.array("i", anc[0][2])
+    x2 = c.must("x2", lambda: socket.socket(fileno=fds[0]))
+    y2 = c.must("y2", lambda: socket.socket(fileno=fds[1]))
+    c.step("sendall", lambda: x2.sendall(b"through"))
+    c.step("recv", lambda: y2.recv(10))
+
+
+@case("SCMRightsTest.testFDPassCMSG_SPACE", ONE)
+def scm_rights_dgram(c, v):
+    a, b = c.must("socketpair", lambda: socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM))
+    x, y = c.must("pair2", lambda: socket.socketpair())
+    c.step("send_fds", lambda: socket.send_fds(a, [b"d"], [x.fileno()]))
+    data, fds, flags, addr = c.must("recv_fds", lambda: hold(socket.recv_fds(b, 10, 4)))
+    c.show("data", data)
+    c.show("nfds", len(fds))
+    x2 = c.must("x2", lambda: socket.socket(fileno=fds[0]))
+    c.step("sendall", lambda: x2.sendall(b"dgram"))
+    c.step("recv", lambda: y.recv(10))
+
+
+@case("SCMRightsTest.testCmsgTrunc0", ONE)
+def scm_rights_truncated(c, v):
+    a, b = c.must("socketpair", lambda: socket.socketpair())
+    x = c.must("socket", lambda: socket.socket())
+    c.step("sendmsg", lambda: a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds_data(x.fileno()))]))
+    msg, anc, flags, addr = c.must("recvmsg", lambda: b.recvmsg(10, 0))
+    c.show("msg", msg)
+    c.show("anc", anc)
+    c.show("ctrunc", bool(flags & socket.MSG_CTRUNC))
+
+
+@case("SCMRightsTest.testFDPassEmpty", ONE)
+def scm_rights_no_anc(c, v):
+    a, b = c.must("socketpair", lambda: socket.socketpair())
+    c.step("sendmsg", lambda: a.sendmsg([b"plain"]))
+    c.step("recvmsg", lambda: b.recvmsg(10, socket.CMSG_SPACE(4)))
+
+
+@case("SCMRightsTest.testFDPassSimple", ONE)
+def scm_rights_closed_fd(c, v):
+    a, b = c.must("socketpair", lambda: socket.socketpair())
+    x = c.must("socket", lambda: socket.socket())
+    fd = x.fileno()
+    c.step("close", lambda: x.close())
+    c.step("sendmsg", lambda: a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds_data(fd))]))
+
+
+# --- AF_UNIX paths in a granted directory (TestUnixDomain, UnixStreamBase) ----
+
+
+def upath(name):
+    return os.path.join(UNIXDIR, name)
+
+
+@case("TestUnixDomain.testStrAddr", ONE)
+def unix_stream_path(c, v):
+    path = upath("stream.sock")
+    srv = c.must("socket", lambda: socket.socket(socket.AF_UNIX))
+    c.must("bind", lambda: srv.bind(path))
+    c.step("getsockname", lambda: srv.getsockname() == path)
+    c.must("listen", lambda: srv.listen(1))
+    cli = c.must("client", lambda: socket.socket(socket.AF_UNIX))
+    c.must("connect", lambda: cli.connect(path))
+    conn, addr = c.must("accept", lambda: srv.accept())
+    c.show("accept_addr", addr)
+    c.step("cli_getpeername", lambda: cli.getpeername() == path)
+    c.step("cli_getsockname", lambda: cli.getsockname())
+    c.step("conn_getsockname", lambda: conn.getsockname() == path)
+    c.step("conn_getpeername", lambda: conn.getpeername())
+    c.step("sendall", lambda: cli.sendall(MSG))
+    c.step("recv", lambda: conn.recv(1024))
+    c.step("family", lambda: int(conn.family))
+
+
+@case("UnixStreamBase.testSendmsg", ONE)
+def unix_stream_sendmsg(c, v):
+    path = upath("sendmsg.sock")
+    srv = c.must("socket", lambda: socket.socket(socket.AF_UNIX))
+    c.must("bind", lambda: srv.bind(path))
+    c.must("listen", lambda: srv.listen(1))
+    cli = c.must("client", lambda: socket.socket(socket.AF_UNIX))
+    c.must("connect", lambda: cli.connect(path))
+    conn, _ = c.must("accept", lambda: srv.accept())
+    c.step("sendmsg", lambda: cli.sendmsg([b"a", b"bc"]))
+    c.step("recvmsg", lambda: conn.recvmsg(10)[:3])
+    c.step("shutdown", lambda: cli.shutdown(socket.SHUT_WR))
+    c.step("recv_eof", lambda: conn.recv(10))
+
+
+@case("TestUnixDomain.testStrAddr", ONE)
+def unix_bind_in_use(c, v):
+    path = upath("inuse.sock")
+    s = c.must("socket", lambda: socket.socket(socket.AF_UNIX))
+    c.must("bind", lambda: s.bind(path))
+    s2 = c.must("socket2", lambda: socket.socket(socket.AF_UNIX))
+    c.step("bind_again", lambda: s2.bind(path))
+    c.step("bind_twice", lambda: s.bind(upath("other.sock")))
+
+
+@case("TestUnixDomain.testStrAddr", ONE)
+def unix_connect_missing(c, v):
+    s = c.must("socket", lambda: socket.socket(socket.AF_UNIX))
+    c.step("connect", lambda: s.connect(upath("missing.sock")))
+    c.step("connect_ex", lambda: s.connect_ex(upath("missing.sock")))
+
+
+@case("TestUnixDomain.testStrAddr", ONE)
+def unix_connect_not_listening(c, v):
+    path = upath("quiet.sock")
+    s = c.must("socket", lambda: socket.socket(socket.AF_UNIX))
+    c.must("bind", lambda: s.bind(path))
+    cli = c.must("client", lambda: socket.socket(socket.AF_UNIX))
+    c.step("connect", lambda: cli.connect(path))
+
+
+@case("TestUnixDomain.testStrAddr", ONE)
+def unix_dgram_path(c, v):
+    pa, pb = upath("dgram-a.sock"), upath("dgram-b.sock")
+    a = c.must("a", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+    c.must("bind_a", lambda: a.bind(pa))
+    b = c.must("b", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+    c.must("bind_b", lambda: b.bind(pb))
+    c.step("sendto", lambda: a.sendto(b"dgram", pb))
+    data, src = c.must("recvfrom", lambda: b.recvfrom(100))
+    c.show("data", data)
+    c.show("src_is_a", src == pa)
+    c.step("connect", lambda: a.connect(pb))
+    c.step("send", lambda: a.send(b"again"))
+    c.step("recv", lambda: b.recv(100))
+    c.step("getpeername", lambda: a.getpeername() == pb)
+
+
+@case("TestUnixDomain.testStrAddr", ONE)
+def unix_dgram_unbound_sender(c, v):
+    pb = upath("dgram-c.sock")
+    b = c.must("b", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+    c.must("bind_b", lambda: b.bind(pb))
+    a = c.must("a", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+    c.step("sendto", lambda: a.sendto(b"anon", pb))
+    c.step("recvfrom", lambda: b.recvfrom(100))
+    c.step("sendto_missing", lambda: a.sendto(b"x", upath("nobody.sock")))
+
+
+@case("TestUnixDomain.testStrAddr", ONE)
+def unix_makefile(c, v):
+    path = upath("file.sock")
+    srv = c.must("socket", lambda: socket.socket(socket.AF_UNIX))
+    c.must("bind", lambda: srv.bind(path))
+    c.must("listen", lambda: srv.listen(1))
+    cli = c.must("client", lambda: socket.socket(socket.AF_UNIX))
+    c.must("connect", lambda: cli.connect(path))
+    conn, _ = c.must("accept", lambda: srv.accept())
+    w = c.must("makefile_w", lambda: cli.makefile("wb"))
+    r = c.must("makefile_r", lambda: conn.makefile("rb"))
+    c.step("write", lambda: w.write(b"first\nsecond\n"))
+    c.step("flush", lambda: w.flush())
+    c.step("readline1", lambda: r.readline())
+    c.step("readline2", lambda: r.readline())
+
+
+@case("TestLinuxAbstractNamespace.testLinuxAbstractNamespace", ONE)
+def unix_abstract(c, v):
+    s1 = c.must("socket", lambda: socket.socket(socket.AF_UNIX))
+    c.must("bind", lambda: s1.bind(ABSTRACT))
+    c.step("getsockname", lambda: s1.getsockname() == ABSTRACT)
+    c.must("listen", lambda: s1.listen(1))
+    s2 = c.must("client", lambda: socket.socket(socket.AF_UNIX))
+    c.must("connect", lambda: s2.connect(ABSTRACT))
+    conn, _ = c.must("accept", lambda: s1.accept())
+    c.step("getpeername", lambda: s2.getpeername() == ABSTRACT)
+    c.step("sendall", lambda: s2.sendall(b"abstract"))
+    c.step("recv", lambda: conn.recv(100))
+
+
+# --- makefile (FileObjectClassTestCase) ---------------------------------------
+
+
+@case("FileObjectClassTestCase.testFullRead")
+def makefile_read_all(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    c.step("sendall", lambda: cli.sendall(MSG))
+    c.step("shutdown", lambda: cli.shutdown(socket.SHUT_WR))
+    f = c.must("makefile", lambda: conn.makefile("rb"))
+    c.step("read", lambda: f.read())
+    c.step("read_eof", lambda: f.read(5))
+
+
+@case("FileObjectClassTestCase.testReadline")
+def makefile_readlines(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    c.step("sendall", lambda: cli.sendall(b"a\nbb\n\nccc"))
+    c.step("shutdown", lambda: cli.shutdown(socket.SHUT_WR))
+    f = c.must("makefile", lambda: conn.makefile("rb"))
+    for i in range(5):
+        c.step(f"readline{i}", lambda: f.readline())
+
+
+@case("FileObjectClassTestCase.testReadline")
+def makefile_iter(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    c.step("sendall", lambda: cli.sendall(b"one\ntwo\nthree\n"))
+    c.step("shutdown", lambda: cli.shutdown(socket.SHUT_WR))
+    f = c.must("makefile", lambda: conn.makefile("rb"))
+    c.step("lines", lambda: list(f))
+
+
+@case("FileObjectClassTestCase.testSmallRead")
+def makefile_small_reads(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    c.step("sendall", lambda: cli.sendall(MSG))
+    f = c.must("makefile", lambda: conn.makefile("rb"))
+    c.step("read0", lambda: f.read(0))
+    c.step("read1", lambda: f.read(1))
+    c.step("read3", lambda: f.read(3))
+    c.step("readline", lambda: f.readline())
+
+
+@case("FileObjectClassTestCase.testFullRead")
+def makefile_write_flush(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    w = c.must("makefile", lambda: cli.makefile("wb"))
+    c.step("write", lambda: w.write(MSG))
+    c.step("settimeout", lambda: conn.settimeout(0.0))
+    c.step("recv_before_flush", lambda: conn.recv(1024))
+    c.step("flush", lambda: w.flush())
+    c.step("settimeout", lambda: conn.settimeout(5.0))
+    c.step("recv", lambda: conn.recv(1024))
+
+
+@case("FileObjectClassTestCase.testClosedAttr")
+def makefile_close(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    f = c.must("makefile", lambda: conn.makefile("rb"))
+    c.show("closed", f.closed)
+    c.show("mode", f.mode)
+    c.step("close", lambda: f.close())
+    c.show("closed_after", f.closed)
+    c.step("readline", lambda: f.readline())
+    c.step("socket_still_open", lambda: conn.fileno() >= 0)
+    w = c.must("makefile_w", lambda: cli.makefile("wb"))
+    c.step("close_w", lambda: w.close())
+    c.step("write_closed", lambda: w.write(b"x"))
+    c.step("flush_closed", lambda: w.flush())
+
+
+@case("FileObjectClassTestCase.testReadAfterTimeout")
+def makefile_timeout(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    c.step("settimeout", lambda: conn.settimeout(0.05))
+    f = c.must("makefile", lambda: conn.makefile("rb"))
+    c.step("read", lambda: f.read(5))
+    c.step("sendall", lambda: cli.sendall(MSG))
+    c.step("read_again", lambda: f.read(5))
+
+
+@case("FileObjectClassTestCase.testAttributes")
+def makefile_wrong_direction(c, v):
+    srv, cli, conn = tcp_pair(c, v)
+    r = c.must("makefile_r", lambda: conn.makefile("rb"))
+    c.step("write", lambda: r.write(b"x"))
+    w = c.must("makefile_w", lambda: conn.makefile("wb"))
+    c.step("read", lambda: w.read(1))
+
+
+# --- getaddrinfo shapes and the resolver (GeneralModuleTests) -----------------
+
+
+@case("GeneralModuleTests.testGetaddrinfo", ONE)
+def getaddrinfo_all_types(c, v):
+    c.step("getaddrinfo", lambda: socket.getaddrinfo("127.0.0.1", 80))
+
+
+@case("GeneralModuleTests.testGetaddrinfo", ONE)
+def getaddrinfo_inet6(c, v):
+    c.step("getaddrinfo", lambda: socket.getaddrinfo("::1", 80, socket.AF_INET6, socket.SOCK_STREAM))
+    c.step("dgram", lambda: socket.getaddrinfo("::1", 80, socket.AF_INET6, socket.SOCK_DGRAM))
+
+
+@case("GeneralModuleTests.testGetaddrinfo", ONE)
+def getaddrinfo_localhost(c, v):
+    c.step("getaddrinfo", lambda: socket.getaddrinfo("localhost", 80, socket.AF_INET, socket.SOCK_STREAM))
+    c.step("port", lambda: [ai[4][1] for ai in socket.getaddrinfo("localhost", 80, socket.AF_INET, socket.SOCK_STREAM)])
+
+
+@case("GeneralModuleTests.testGetaddrinfo", ONE)
+def getaddrinfo_none_host(c, v):
+    c.step("loopback", lambda: socket.getaddrinfo(None, 80, socket.AF_INET, socket.SOCK_STREAM))
+    c.step("passive", lambda: socket.getaddrinfo(None, 80, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_PASSIVE))
+
+
+@case("GeneralModuleTests.testGetaddrinfo", ONE)
+def getaddrinfo_service(c, v):
+    c.step("port", lambda: [ai[4][1] for ai in socket.getaddrinfo("127.0.0.1", "echo", socket.AF_INET, socket.SOCK_STREAM)])
+    c.step("numeric_str", lambda: [ai[4][1] for ai in socket.getaddrinfo("127.0.0.1", "8080", socket.AF_INET, socket.SOCK_STREAM)])
+    c.step("none", lambda: [ai[4][1] for ai in socket.getaddrinfo("127.0.0.1", None, socket.AF_INET, socket.SOCK_STREAM)])
+
+
+@case("GeneralModuleTests.testGetaddrinfo", ONE)
+def getaddrinfo_errors(c, v):
+    c.step("bad_service", lambda: socket.getaddrinfo("127.0.0.1", "nosuchservice", socket.AF_INET, socket.SOCK_STREAM))
+    c.step("numerichost_name", lambda: socket.getaddrinfo("localhost", 80, 0, 0, 0, socket.AI_NUMERICHOST))
+    c.step("numericserv_name", lambda: socket.getaddrinfo("127.0.0.1", "echo", 0, 0, 0, socket.AI_NUMERICSERV))
+
+
+@case("GeneralModuleTests.testGetaddrinfo", ONE)
+def getaddrinfo_canonname(c, v):
+    c.step("getaddrinfo", lambda: socket.getaddrinfo("127.0.0.1", 80, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_CANONNAME))
+
+
+@case("GeneralModuleTests.test_getnameinfo", ONE)
+def getnameinfo_numeric(c, v):
+    c.step("v4", lambda: socket.getnameinfo(("127.0.0.1", 80), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV))
+    c.step("v6", lambda: socket.getnameinfo(("::1", 80, 0, 0), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV))
+    c.step("service", lambda: socket.getnameinfo(("127.0.0.1", 7), socket.NI_NUMERICHOST)[1])
+
+
+@case("GeneralModuleTests.testHostnameRes", ONE)
+def gethostbyname_loopback(c, v):
+    c.step("numeric", lambda: socket.gethostbyname("127.0.0.1"))
+    c.step("localhost", lambda: socket.gethostbyname("localhost"))
+    c.step("ex_numeric", lambda: socket.gethostbyname_ex("127.0.0.1"))
+
+
+@case("GeneralModuleTests.testGetServBy", ONE)
+def getservby_more(c, v):
+    c.step("udp", lambda: socket.getservbyname("echo", "udp"))
+    c.step("any", lambda: socket.getservbyname("echo"))
+    c.step("port_any", lambda: socket.getservbyport(7))
+    c.step("missing", lambda: socket.getservbyname("nosuchservice", "tcp"))
+    c.step("proto", lambda: socket.getprotobyname("tcp"))
+    c.step("proto_udp", lambda: socket.getprotobyname("udp"))
+
+
+@case("GeneralModuleTests.testIPv4toString", ONE)
+def inet_aton_forms(c, v):
+    for text in ("127.1", "0x7f000001", "1.2.3.4", "255.255.255.255", "10.1.65535"):
+        c.step(f"inet_aton({text})", lambda: socket.inet_aton(text))
+
+
+@case("GeneralModuleTests.testIPv4toString", ONE)
+def inet_errors(c, v):
+    c.step("inet_aton", lambda: socket.inet_aton("not an ip"))
+    c.step("inet_pton4", lambda: socket.inet_pton(socket.AF_INET, "1.2.3"))
+    c.step("inet_pton6", lambda: socket.inet_pton(socket.AF_INET6, "1:::2"))
+    c.step("inet_ntoa", lambda: socket.inet_ntoa(b"\x00\x00\x00"))
+    c.step("inet_ntop4", lambda: socket.inet_ntop(socket.AF_INET, b"\x00" * 7))
+    c.step("inet_ntop_family", lambda: socket.inet_ntop(12345, b"\x00" * 4))
+
+
+@case("GeneralModuleTests.testStringToIPv6", ONE)
+def inet_ntop_forms(c, v):
+    for packed in (b"\x00" * 16, bytes(range(16)), b"\x00" * 10 + b"\xff\xff\x7f\x00\x00\x01",
+                   b"\xfe\x80" + b"\x00" * 13 + b"\x01"):
+        c.step(f"inet_ntop({packed.hex()})", lambda: socket.inet_ntop(socket.AF_INET6, packed))
+    c.step("inet_ntop4", lambda: socket.inet_ntop(socket.AF_INET, b"\x7f\x00\x00\x01"))
+
+
+# --- create_server (CreateServerTest, DualStackIPV6) --------------------------
+
+
+@case("CreateServerTest.test_reuse_port")
+def create_server_reuse_port(c, v):
+    s = c.must("create_server", lambda: socket.create_server((v.host, 0), family=v.fam, reuse_port=True))
+    c.step("SO_REUSEPORT", lambda: s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) != 0)
+    c.step("SO_REUSEADDR", lambda: s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) != 0)
+
+
+@case("CreateServerTest.test_reuse_port")
+def create_server_no_reuse_port(c, v):
+    s = c.must("create_server", lambda: socket.create_server((v.host, 0), family=v.fam))
+    c.step("SO_REUSEPORT", lambda: s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT))
+
+
+@case("CreateServerTest.test_dualstack_ipv6_family")
+def create_server_dualstack(c, v):
+    c.step("dualstack", lambda: socket.create_server((v.host, 0), family=v.fam, dualstack_ipv6=True).getsockopt(
+        socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+
+
+@case("CreateServerTest.test_family_and_type", [INET6])
+def create_server_v6only(c, v):
+    s = c.must("create_server", lambda: socket.create_server((v.host, 0), family=v.fam))
+    c.step("IPV6_V6ONLY", lambda: s.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+
+
+@case("CreateServerFunctionalTest.test_tcp4")
+def create_server_connect(c, v):
+    s = c.must("create_server", lambda: socket.create_server((v.host, 0), family=v.fam, backlog=1))
+    cli = c.must("create_connection", lambda: socket.create_connection(s.getsockname()[:2]))
+    conn, _ = c.must("accept", lambda: s.accept())
+    c.step("sendall", lambda: cli.sendall(b"server"))
+    c.step("recv", lambda: conn.recv(10))
+    c.step("peer_matches", lambda: conn.getpeername() == cli.getsockname())
+
+
+@case("CreateServerTest.test_address")
+def create_server_in_use(c, v):
+    s = c.must("create_server", lambda: socket.create_server((v.host, 0), family=v.fam))
+    # The echo peer holds (host, echo): the message names a fixed port.
+    c.step("again", lambda: socket.create_server((v.host, v.echo), family=v.fam))
+
 
 
 def main():

@@ -218,16 +218,34 @@ fn diff(python: &[String], guest: &[String]) -> Vec<String> {
 pub fn conformance() {
     let peers = Peers::start();
     let args = peers.args();
+    // AF_UNIX path cases: one directory, granted to the guest and given to
+    // CPython, so that paths print the same in both runs; emptied between.
+    let unix_dir = std::env::temp_dir().join(format!("capsock-conformance-unix-{}", std::process::id()));
+    let fresh_unix_dir = || {
+        let _ = std::fs::remove_dir_all(&unix_dir);
+        std::fs::create_dir_all(&unix_dir).unwrap();
+    };
+    let mut args = args;
+    args.push(unix_dir.display().to_string());
+    fresh_unix_dir();
     let python = run_cpython(&args);
+    fresh_unix_dir();
     let rules = [
         "* *://loopback:*",
+        // `localhost` is looked up by name in the resolver cases.
+        "resolve *://localhost",
         // Reach the OS, so that its answers are what is compared: a
         // broadcast without SO_BROADCAST (EACCES) and a bind to an address
         // no interface has (EADDRNOTAVAIL).
         "connect udp://255.255.255.255:*",
         "listen tcp://192.0.2.1:*",
     ];
-    let exit = run("conformance", policy(&rules), &args);
+    let mut grants = policy(&rules);
+    grants.allow_unix_dir(&unix_dir);
+    // The abstract names both sides use (see ABSTRACT in cases.py).
+    grants.allow_unix_abstract("capsock-conformance-*");
+    let exit = run("conformance", grants, &args);
+    let _ = std::fs::remove_dir_all(&unix_dir);
     let report = Report::from_exit(&exit);
     assert_eq!(exit.code, 0, "conformance guest failed\n{}", report.text());
     drop(peers);

@@ -3,7 +3,7 @@
 //! `tests/tests/e2e/conformance.rs`, which diffs the two).
 //!
 //! Arguments: ECHO4 ECHO6 UDPECHO4 UDPECHO6 CLOSED4 CLOSED6 (native peers'
-//! ports on loopback).
+//! ports on loopback) UNIXDIR (the directory granted for AF_UNIX paths).
 
 #[path = "../conformance/harness.rs"]
 mod harness;
@@ -19,9 +19,14 @@ use std::sync::OnceLock;
 /// address).
 static ECHO4: OnceLock<u16> = OnceLock::new();
 
+/// The directory the policy grants for AF_UNIX paths.
+static UNIXDIR: OnceLock<String> = OnceLock::new();
+
 fn main() {
-    let ports: Vec<u16> = capsock_test_guests::args().iter().map(|a| a.parse().expect("port argument")).collect();
-    assert_eq!(ports.len(), 6, "usage: conformance ECHO4 ECHO6 UDPECHO4 UDPECHO6 CLOSED4 CLOSED6");
+    let args = capsock_test_guests::args();
+    assert_eq!(args.len(), 7, "usage: conformance ECHO4 ECHO6 UDPECHO4 UDPECHO6 CLOSED4 CLOSED6 UNIXDIR");
+    let ports: Vec<u16> = args[..6].iter().map(|a| a.parse().expect("port argument")).collect();
+    let _ = UNIXDIR.set(args[6].clone());
     harness::set_fixed_ports(ports.clone());
     let _ = ECHO4.set(ports[0]);
     let inet = V {
