@@ -369,6 +369,11 @@ impl GuestState {
             Address::Unix(UnixAddress::Path(p)) if p.starts_with("/proc/self/fd/") => {
                 Some(Address::Unix(UnixAddress::Unnamed))
             }
+            // A path in a granted directory reads as the guest spells it.
+            Address::Unix(UnixAddress::Path(p)) => match unix::to_guest(&self.net.policy, std::path::Path::new(p)) {
+                Some(g) => Some(Address::Unix(UnixAddress::Path(g))),
+                None => Some(a),
+            },
             _ => Some(a),
         }
     }

@@ -4,10 +4,11 @@
 //! start with a granted directory (as the policy wrote it, or its absolute
 //! form), and the rest is opened through `cap-std`, which refuses `..`
 //! components, absolute paths and symlinks that would leave the directory.
-//! The final component must not be a symlink. The OS call then uses
-//! `/proc/self/fd/N/NAME` with `N` the opened parent directory, so the kernel
-//! binds or connects exactly the file `cap-std` vetted, whatever the guest's
-//! spelling.
+//! The final component must not be a symlink. The OS call then uses the
+//! real path of the opened parent directory (read back from its descriptor,
+//! so it is the directory `cap-std` vetted, whatever the guest's spelling),
+//! which other processes can use to reply; when that would not fit
+//! `sun_path`, `/proc/self/fd/N/NAME` (valid only inside this process).
 
 use crate::error::{SockError, SockResult};
 use crate::policy::Policy;
@@ -92,11 +93,30 @@ pub fn resolve(policy: &Policy, guest: &str, create: bool) -> SockResult<UnixPat
         Ok(_) if create => return Err(SockError::os(errno::EADDRINUSE)),
         _ => {}
     }
-    let os_path = PathBuf::from(format!("/proc/self/fd/{}/{name}", dir.as_raw_fd()));
+    let proc_path = PathBuf::from(format!("/proc/self/fd/{}/{name}", dir.as_raw_fd()));
+    let real = std::fs::read_link(format!("/proc/self/fd/{}", dir.as_raw_fd())).ok().map(|d| d.join(&name));
+    let os_path = match real {
+        Some(r) if r.as_os_str().len() <= SUN_PATH_MAX => r,
+        _ => proc_path,
+    };
     if os_path.as_os_str().len() > SUN_PATH_MAX {
         return Err(SockError::os(errno::ENAMETOOLONG));
     }
     Ok(UnixPath { dir, os_path, rule: format!("[unix] dirs {}", granted.display()) })
+}
+
+/// An OS path inside a granted directory, written as the guest would: the
+/// directory as the policy names it, then the rest. `None` outside them.
+pub fn to_guest(policy: &Policy, os_path: &Path) -> Option<String> {
+    for dir in policy.unix_dirs() {
+        let Ok(real) = std::fs::canonicalize(dir) else { continue };
+        if let Ok(rest) = os_path.strip_prefix(&real)
+            && !rest.as_os_str().is_empty()
+        {
+            return Some(dir.join(rest).to_string_lossy().into_owned());
+        }
+    }
+    None
 }
 
 fn escape_or_io(e: std::io::Error, guest: &str) -> SockError {

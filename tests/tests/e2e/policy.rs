@@ -195,6 +195,15 @@ pub fn policy_unix() {
     let native = UnixListener::bind(dir.join("native.sock")).unwrap();
     let dgram = UnixDatagram::bind(dir.join("native-dg.sock")).unwrap();
     dgram.set_read_timeout(Some(PEER_TIMEOUT)).unwrap();
+    let dgram_peer = thread::spawn(move || {
+        let mut buf = [0u8; 16];
+        let (n, guest) = dgram.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"datagram");
+        // The guest's address is a real path another process can answer.
+        let guest_path = guest.as_pathname().expect("the guest's datagram socket has a path").to_path_buf();
+        assert_eq!(guest_path.file_name().unwrap(), "guest-dg.sock");
+        dgram.send_to(b"reply", &guest_path).unwrap();
+    });
     let d2 = dir.clone();
     let peer = thread::spawn(move || {
         let (mut c, _) = native.accept().unwrap();
@@ -214,9 +223,8 @@ pub fn policy_unix() {
     let args = [dir.display().to_string(), outside.display().to_string()];
     let report = expect_ok("policy_unix", opts(policy, &args));
     assert_eq!(&peer.join().unwrap(), b"pong");
-    let mut buf = [0u8; 16];
-    let n = dgram.recv(&mut buf).unwrap();
-    assert_eq!(&buf[..n], b"datagram");
+    dgram_peer.join().unwrap();
+    assert_eq!(report.get("dgram_reply"), format!("reply from '{}/native-dg.sock'", dir.display()));
     assert_eq!(report.get("bound"), format!("'{}/guest.sock'", dir.display()));
     for key in ["dotdot", "absolute", "symlinked_dir", "relative", "symlinked_socket", "abstract"] {
         assert!(report.get(key).starts_with("[Errno 13]"), "{key}: {}", report.get(key));

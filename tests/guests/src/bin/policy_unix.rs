@@ -18,9 +18,14 @@ fn main() {
     let (conn, _) = l.accept().unwrap();
     assert_eq!(conn.recv(4).unwrap(), b"ping");
     conn.sendall(b"pong").unwrap();
-    // A datagram to a native socket in the directory.
+    // A datagram to a native socket in the directory, from a bound one the
+    // native side can answer.
     let d = socket(AF_UNIX, SOCK_DGRAM, 0).unwrap();
+    d.bind(format!("{dir}/guest-dg.sock")).unwrap();
+    d.settimeout(Some(10.0)).unwrap();
     d.sendto(b"datagram", format!("{dir}/native-dg.sock")).unwrap();
+    let (reply, from) = d.recvfrom(64).unwrap();
+    report("dgram_reply", format!("{} from {from}", String::from_utf8_lossy(&reply)));
     // Escapes.
     let s = socket(AF_UNIX, SOCK_STREAM, 0).unwrap();
     for (name, path) in [
