@@ -45,8 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let client_rules = [format!("connect tcp://127.0.0.1:{port}")];
         let client_args = ["127.0.0.1".to_string(), port.clone(), "hello".into(), "capsock".into()];
         let client_run = async {
-            // Give the server a moment to listen before the client connects.
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            // The client retries a refused connect while the server starts.
             show(&client_rules, "echo_client", &client_args);
             runtime.run(&client, options(&client_rules, &client_args)).await
         };

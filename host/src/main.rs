@@ -64,6 +64,9 @@ struct RunArgs {
     /// Refuse a socket option, LEVEL:NAME (repeatable).
     #[arg(long = "deny-sockopt", value_name = "LEVEL:NAME")]
     deny_sockopts: Vec<String>,
+    /// Stop the guest after this many seconds of wall time (exit code 124).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
     /// Append every policy decision to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     audit: Option<PathBuf>,
@@ -118,6 +121,12 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| "--env expects NAME=VALUE".to_string())?;
+    let deadline = match a.timeout {
+        Some(t) => {
+            Some(std::time::Duration::try_from_secs_f64(t).map_err(|_| format!("--timeout {t}: not a duration"))?)
+        }
+        None => None,
+    };
     let name = a.guest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let opts = RunOptions {
         policy: Arc::new(sandbox.policy),
@@ -126,6 +135,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         limits: sandbox.limits,
         name,
         audit,
+        deadline,
         ..RunOptions::new(Default::default())
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -139,6 +149,10 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
     });
     match result {
         Ok(exit) => Ok(exit.code),
+        Err(e) if e.downcast_ref::<capsock_host::TimedOut>().is_some() => {
+            eprintln!("capsock: {e}");
+            Ok(124)
+        }
         Err(e) => Err(match e.downcast_ref::<Trapped>() {
             Some(t) => t.to_string(),
             None => format!("{e:?}"),

@@ -83,7 +83,23 @@ pub struct RunOptions {
     pub audit: Option<AuditSink>,
     /// Asked when no rule decides an address (see [`crate::hook`]).
     pub hook: Option<Arc<dyn Hook>>,
+    /// The longest the run may take, wall time. Past it the guest is
+    /// stopped at its next yield point (within one epoch tick, even while
+    /// computing) and its sockets are closed; `run` returns [`TimedOut`].
+    pub deadline: Option<Duration>,
 }
+
+/// A guest stopped because it ran past [`RunOptions::deadline`].
+#[derive(Debug)]
+pub struct TimedOut(pub Duration);
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "guest ran past its deadline of {:?} and was stopped", self.0)
+    }
+}
+
+impl std::error::Error for TimedOut {}
 
 impl std::fmt::Debug for dyn Hook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,6 +119,7 @@ impl RunOptions {
             name: "guest".to_string(),
             audit: None,
             hook: None,
+            deadline: None,
         }
     }
 
@@ -229,11 +246,24 @@ impl Runtime {
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_async_yield_and_update(1);
 
-        let result = async {
+        let running = async {
             let command = Command::instantiate_async(&mut store, &guest.component, &self.linker).await?;
             command.wasi_cli_run().call_run(&mut store).await
-        }
-        .await;
+        };
+        let result = match opts.deadline {
+            None => running.await,
+            // Dropping the future at the deadline abandons the guest at a
+            // yield point; dropping the store below closes its sockets.
+            Some(limit) => match tokio::time::timeout(limit, running).await {
+                Ok(r) => r,
+                Err(_) => {
+                    store.data().net.audit.record("limit", "deadline", false, &format!("limit deadline={limit:?}"));
+                    store.data().net.audit.flush();
+                    drop(store);
+                    return Err(wasmtime::Error::new(TimedOut(limit)));
+                }
+            },
+        };
         // Close every socket now rather than whenever the caller drops us.
         store.data().net.audit.flush();
         drop(store);

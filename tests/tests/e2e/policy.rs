@@ -297,3 +297,39 @@ pub fn policy_hook() {
     let asked = hook.asked.lock().unwrap().clone();
     assert_eq!(asked, [format!("tcp://127.0.0.1:{}", addr.port()), format!("tcp://127.0.0.1:{closed}")]);
 }
+
+fn run_with_deadline(name: &str, mut o: RunOptions, limit: Duration) -> (wasmtime::Error, Duration) {
+    o.deadline = Some(limit);
+    let g = guest(name);
+    let t0 = std::time::Instant::now();
+    let result = tokio().block_on(runtime().run(&g, o));
+    (result.expect_err("the deadline stops the guest"), t0.elapsed())
+}
+
+#[test]
+pub fn spin_forever() {
+    // A guest computing forever is stopped at the deadline, and the
+    // runtime's two workers stay free for others meanwhile.
+    let (err, took) =
+        run_with_deadline("spin_forever", RunOptions::new(Policy::deny_all()).capture(), Duration::from_millis(300));
+    assert!(err.downcast_ref::<capsock_host::TimedOut>().is_some(), "{err:?}");
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "stopped after {took:?}");
+
+    // A guest blocked in recv is stopped too, and its peer sees the close.
+    let l = listener("127.0.0.1");
+    let port = l.local_addr().unwrap().port();
+    let peer = thread::spawn(move || {
+        let mut s = accept_within(&l, PEER_TIMEOUT).expect("the guest connects");
+        let mut buf = [0u8; 8];
+        let t0 = std::time::Instant::now();
+        let n = s.read(&mut buf).unwrap_or(0);
+        (n, t0.elapsed())
+    });
+    let o = opts(policy(&[&format!("connect tcp://127.0.0.1:{port}")]), &["127.0.0.1".into(), port.to_string()]);
+    let (err, took) = run_with_deadline("blocked_recv", o, Duration::from_millis(500));
+    assert!(err.to_string().contains("deadline"), "{err}");
+    assert!(took < Duration::from_secs(3), "stopped after {took:?}");
+    let (n, waited) = peer.join().unwrap();
+    assert_eq!(n, 0, "the peer reads EOF once the guest is stopped");
+    assert!(waited < Duration::from_secs(3));
+}
