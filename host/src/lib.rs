@@ -23,6 +23,7 @@
 mod addr;
 pub mod audit;
 mod bindings;
+pub mod cli;
 pub mod cmsg;
 pub mod config;
 pub mod error;

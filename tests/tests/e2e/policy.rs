@@ -333,3 +333,46 @@ pub fn spin_forever() {
     assert_eq!(n, 0, "the peer reads EOF once the guest is stopped");
     assert!(waited < Duration::from_secs(3));
 }
+
+/// The `capsock run` command itself, in-process: a policy file with an
+/// audit table, the guest's exit code, a denial, `--timeout`, bad usage.
+#[test]
+pub fn cli_run() {
+    let wasm = |name: &str| GUESTS.iter().find(|(n, _)| *n == name).unwrap().1.to_string();
+    let dir = TempDir::new("cli");
+    let (addr, server) = echo_server("127.0.0.1", 1);
+    let audit = dir.0.join("audit.jsonl");
+    let policy_file = dir.0.join("policy.toml");
+    std::fs::write(
+        &policy_file,
+        format!("allow = [\"connect tcp://127.0.0.1:{}\"]\n[audit]\nfile = \"audit.jsonl\"\n", addr.port()),
+    )
+    .unwrap();
+    let args = |policy: &std::path::Path, port: u16| {
+        vec![
+            "capsock".to_string(),
+            "run".into(),
+            "--policy".into(),
+            policy.display().to_string(),
+            wasm("tcp_echo_client"),
+            "127.0.0.1".into(),
+            port.to_string(),
+            "3".into(),
+        ]
+    };
+    assert_eq!(capsock_host::cli::run(args(&policy_file, addr.port())), 0);
+    assert!(server.join().unwrap() > 0, "the native echo server saw the guest's bytes");
+
+    // Another port: the guest's unwrap of the PermissionError traps → 1.
+    let closed = closed_port("127.0.0.1");
+    assert_eq!(capsock_host::cli::run(args(&policy_file, closed)), 1);
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.iter().any(|v| v["allowed"] == true && v["target"] == format!("tcp://127.0.0.1:{}", addr.port())));
+    assert!(lines.iter().any(|v| v["allowed"] == false && v["target"] == format!("tcp://127.0.0.1:{closed}")));
+    assert!(lines.iter().all(|v| v["instance"].as_str().unwrap().starts_with("tcp_echo_client.wasm#")));
+
+    let spin = ["capsock".to_string(), "run".into(), "--timeout".into(), "0.3".into(), wasm("spin_forever")];
+    assert_eq!(capsock_host::cli::run(spin), 124);
+    assert_eq!(capsock_host::cli::run(["capsock", "run", "--no-such-flag", "x.wasm"]), 2);
+}
