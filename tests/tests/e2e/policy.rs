@@ -376,3 +376,30 @@ pub fn cli_run() {
     assert_eq!(capsock_host::cli::run(spin), 124);
     assert_eq!(capsock_host::cli::run(["capsock", "run", "--no-such-flag", "x.wasm"]), 2);
 }
+
+/// A guest that bypasses the SDK cannot hurt the host or its neighbours: a
+/// 4 GiB `recv` is answered with what is there, and a forged handle traps
+/// that instance alone while another guest goes on.
+#[test]
+pub fn bad_handle() {
+    let r = run_ok("bad_handle", Policy::deny_all(), &["huge".into()]);
+    assert_eq!(r.get("got"), "small");
+
+    let (addr, server) = echo_server("127.0.0.1", 1);
+    let neighbour_opts = opts(
+        policy(&[&format!("connect tcp://127.0.0.1:{}", addr.port())]),
+        &["127.0.0.1".into(), addr.port().to_string(), "2000".into()],
+    );
+    let neighbour = {
+        let g = guest("echo_rounds");
+        tokio().spawn(async move { runtime().run(&g, neighbour_opts).await })
+    };
+    let g = guest("bad_handle");
+    let result = tokio().block_on(runtime().run(&g, opts(Policy::deny_all(), &["forged".into()])));
+    let err = result.expect_err("a forged handle traps the guest");
+    let trapped = err.downcast_ref::<capsock_host::Trapped>().expect("a trap, not a host failure");
+    assert!(!String::from_utf8_lossy(&trapped.stdout).contains("unreachable"), "the forged call returned");
+    let exit = tokio().block_on(neighbour).unwrap().expect("the neighbour ran");
+    assert_eq!(exit.code, 0, "the neighbour finished its 2,000 round trips");
+    assert_eq!(server.join().unwrap(), 2000 * 32);
+}
