@@ -131,9 +131,20 @@ impl GuestState {
                 let path = std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes));
                 Ok((SockAddr::unix(path)?, None, None))
             }
-            Address::Unix(UnixAddress::Unnamed) => {
-                Err(SockError::os_msg(errno::EINVAL, "Invalid argument: AF_UNIX autobind is not supported"))
+            // `bind('')`: Linux autobind, a kernel-chosen abstract name. It is
+            // reachable by others on the host like any abstract name, so it
+            // needs the grant of all abstract names (`abstract = ["*"]`).
+            Address::Unix(UnixAddress::Unnamed) if create => {
+                let decision = self.net.policy.check_unix_abstract(b"*");
+                let granted = decision.allowed && decision.rule.as_deref() == Some("[unix] abstract *");
+                let decision = if granted { decision } else { crate::policy::Decision { allowed: false, rule: None } };
+                self.net.audit.record(op, "unix:autobind", decision.allowed, &decision.reason());
+                if !decision.allowed {
+                    return Err(SockError::denied(format_args!("{op} unix:autobind"), &decision));
+                }
+                Ok((SockAddr::unix("")?, None, None))
             }
+            Address::Unix(UnixAddress::Unnamed) => Err(SockError::os(errno::EINVAL)),
             _ => Err(SockError::os(errno::EAFNOSUPPORT)),
         }
     }

@@ -226,7 +226,8 @@ pub fn policy_unix() {
     dgram_peer.join().unwrap();
     assert_eq!(report.get("dgram_reply"), format!("reply from '{}/native-dg.sock'", dir.display()));
     assert_eq!(report.get("bound"), format!("'{}/guest.sock'", dir.display()));
-    for key in ["dotdot", "absolute", "symlinked_dir", "relative", "symlinked_socket", "abstract"] {
+    assert!(report.get("autobind").contains("unix:autobind"), "{}", report.text());
+    for key in ["dotdot", "absolute", "symlinked_dir", "relative", "symlinked_socket", "abstract", "autobind"] {
         assert!(report.get(key).starts_with("[Errno 13]"), "{key}: {}", report.get(key));
     }
     assert!(!outside.join("escape.sock").exists() && !root.0.join("escape.sock").exists(), "an escape created a file");

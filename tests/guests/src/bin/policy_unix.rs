@@ -41,4 +41,7 @@ fn main() {
     report("symlinked_socket", &e);
     let e = expect_err(s.bind("\0capsock-abstract"), "PermissionError");
     report("abstract", &e);
+    // Autobind needs the grant of every abstract name.
+    let e = expect_err(socket(AF_UNIX, SOCK_DGRAM, 0).unwrap().bind(""), "PermissionError");
+    report("autobind", &e);
 }
