@@ -67,6 +67,9 @@ struct RunArgs {
     /// Stop the guest after this many seconds of wall time (exit code 124).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
+    /// Compile the guest afresh instead of using the on-disk compile cache.
+    #[arg(long)]
+    no_cache: bool,
     /// Append every policy decision to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     audit: Option<PathBuf>,
@@ -161,7 +164,16 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = rt.block_on(async {
-        let runtime = Runtime::new()?;
+        let runtime = if a.no_cache {
+            Runtime::new()?
+        } else {
+            // A cache that cannot be set up (no writable cache directory)
+            // costs only compile time: say so and go on without it.
+            Runtime::with_compile_cache().or_else(|e| {
+                eprintln!("capsock: compile cache unavailable ({e}); compiling without it");
+                Runtime::new()
+            })?
+        };
         let guest = runtime.load_file(&a.guest)?;
         runtime.run(&guest, opts).await
     });

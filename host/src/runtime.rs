@@ -174,7 +174,24 @@ impl Runtime {
     /// # Errors
     /// When wasmtime cannot create the engine or link WASI.
     pub fn new() -> wasmtime::Result<Self> {
+        Self::build(false)
+    }
+
+    /// As [`Runtime::new`], with wasmtime's on-disk compile cache (in the
+    /// user's cache directory), so a guest compiled once loads without
+    /// compiling again. What `capsock run` uses.
+    ///
+    /// # Errors
+    /// As [`Runtime::new`], or when the cache cannot be set up.
+    pub fn with_compile_cache() -> wasmtime::Result<Self> {
+        Self::build(true)
+    }
+
+    fn build(compile_cache: bool) -> wasmtime::Result<Self> {
         let mut config = Config::new();
+        if compile_cache {
+            config.cache(Some(wasmtime::Cache::new(wasmtime::CacheConfig::new())?));
+        }
         config.wasm_component_model(true);
         config.epoch_interruption(true);
         let engine = Engine::new(&config)?;
