@@ -41,7 +41,7 @@ pub use audit::AuditSink;
 pub use hook::{Hook, Query};
 pub use net::Limits;
 pub use policy::Policy;
-pub use runtime::{Exit, Guest, Output, RunOptions, Runtime, TimedOut, Trapped};
+pub use runtime::{Exit, Guest, Output, RunOptions, Runtime, Stats, TimedOut, Trapped};
 
 use wasmtime::component::{HasSelf, Linker};
 

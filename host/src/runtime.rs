@@ -144,6 +144,17 @@ pub struct Exit {
     /// Captured output (empty unless [`Output::Capture`]).
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// What the guest did on the network.
+    pub stats: Stats,
+}
+
+/// What one guest run did on the network, for an embedder to log or bill.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Payload bytes the guest's capsock sockets sent.
+    pub bytes_sent: u64,
+    /// Payload bytes they received.
+    pub bytes_received: u64,
 }
 
 /// A guest that trapped. Its sockets are closed; nothing else is affected.
@@ -282,15 +293,17 @@ impl Runtime {
             },
         };
         // Close every socket now rather than whenever the caller drops us.
-        store.data().net.audit.flush();
+        let net = &store.data().net;
+        let stats = Stats { bytes_sent: net.bytes_sent, bytes_received: net.bytes_received };
+        net.audit.flush();
         drop(store);
         let take = |p: Option<MemoryOutputPipe>| p.map(|p| p.contents().to_vec()).unwrap_or_default();
         let (stdout, stderr) = (take(stdout), take(stderr));
         match result {
-            Ok(Ok(())) => Ok(Exit { code: 0, stdout, stderr }),
-            Ok(Err(())) => Ok(Exit { code: 1, stdout, stderr }),
+            Ok(Ok(())) => Ok(Exit { code: 0, stdout, stderr, stats }),
+            Ok(Err(())) => Ok(Exit { code: 1, stdout, stderr, stats }),
             Err(e) => match e.downcast_ref::<I32Exit>() {
-                Some(I32Exit(code)) => Ok(Exit { code: *code, stdout, stderr }),
+                Some(I32Exit(code)) => Ok(Exit { code: *code, stdout, stderr, stats }),
                 None => Err(wasmtime::Error::new(Trapped { error: e, stdout, stderr })),
             },
         }

@@ -104,7 +104,11 @@ pub fn policy_limits() {
         max_bytes_sent: Some(1000),
         ..Limits::default()
     };
-    let report = expect_ok("policy_limits", o);
+    let exit = run_with("policy_limits", o);
+    let report = Report::from_exit(&exit);
+    assert_eq!(exit.code, 0, "{}", report.text());
+    assert_eq!(exit.stats.bytes_sent, 1000, "Exit::stats counts what was sent");
+    assert_eq!(exit.stats.bytes_received, 1000);
     assert_eq!(report.get("sockets_errno"), "24");
     assert!(report.get("sockets_msg").contains("max_sockets=6"), "{}", report.text());
     assert!(report.get("connections").ends_with("| limit max_connections=2"), "{}", report.text());
