@@ -518,6 +518,7 @@ impl GuestState {
     ) -> SockResult<Lookup> {
         let policy = Arc::clone(&self.net.policy);
         let decision = policy.check_name(name);
+        self.net.audit.record("resolve", name, decision.allowed, &decision.reason());
         if !decision.allowed {
             return Err(SockError::denied(format_args!("resolve {name}"), &decision));
         }
@@ -549,7 +550,11 @@ impl GuestState {
                 (!d.allowed && d.rule.is_some()).then_some(d)
             });
             match verdict {
-                Some(d) => denied = Some(d),
+                Some(d) => {
+                    // An answer a deny rule removes (DNS rebinding and the like).
+                    self.net.audit.record("resolve", &format!("{name} -> {ip}"), false, &d.reason());
+                    denied = Some(d);
+                }
                 None => kept.push((ip, scope)),
             }
         }

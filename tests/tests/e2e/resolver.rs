@@ -163,9 +163,26 @@ fn rebinding() {
     let mut p = policy(&["connect *://*:*"]);
     p.deny("connect *://loopback:*").unwrap();
     p.add_host("public.test", vec![ip("127.0.0.9")]);
-    let r = run_ok("resolver_policy", p, &["rebind".into()]);
+    let audit = std::env::temp_dir().join(format!("capsock-rebind-audit-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&audit);
+    let mut o = capsock_host::RunOptions::new(p).capture().arg("rebind");
+    o.audit = Some(capsock_host::AuditSink::open(&audit).unwrap());
+    let exit = run_with("resolver_policy", o);
+    let r = Report::from_exit(&exit);
+    assert_eq!(exit.code, 0, "{}", r.text());
     assert_eq!(r.get("rebind_gai_rule"), "connect *://loopback:*");
     assert_eq!(r.get("rebind_connect_rule"), "connect *://loopback:*");
+    // Lookups are audited too: the name allowed, its answer pruned.
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let _ = std::fs::remove_file(&audit);
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let has = |target: &str, allowed: bool, rule: &str| {
+        lines
+            .iter()
+            .any(|v| v["op"] == "resolve" && v["target"] == target && v["allowed"] == allowed && v["rule"] == rule)
+    };
+    assert!(has("public.test", true, "connect *://*:*"), "{log}");
+    assert!(has("public.test -> 127.0.0.9", false, "connect *://loopback:*"), "{log}");
 }
 
 /// create_connection tries ::1 (refused) then 127.0.0.1; with every
