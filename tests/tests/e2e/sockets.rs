@@ -28,6 +28,7 @@ pub fn sock_ancillary() {
     assert_eq!(report.get("moved_fileno_fresh"), "true");
     assert_eq!(report.get("moved"), "through the moved socket");
     assert_eq!(report.get("bad_fileno"), "9");
+    assert_eq!(report.get("seqpacket"), "one two 5", "SOCK_SEQPACKET keeps message boundaries");
     assert_eq!(report.get("pktinfo_dst"), "127.0.0.2", "IP_PKTINFO names the address the datagram was sent to");
     assert_eq!(report.get("pktinfo_from"), format!("('127.0.0.1', {port})"));
 }

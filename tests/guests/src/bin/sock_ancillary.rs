@@ -2,8 +2,8 @@
 //! moving a socket between two guest sockets, and IP_PKTINFO reporting the
 //! destination address. Args: PEER_PORT (native UDP peer)
 use capsock::{
-    AF_INET, AF_UNIX, CMSG_SPACE, IP_PKTINFO, IPPROTO_IP, SCM_RIGHTS, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, from_fd,
-    socket, socketpair,
+    AF_INET, AF_UNIX, CMSG_SPACE, IP_PKTINFO, IPPROTO_IP, SCM_RIGHTS, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM,
+    SOL_SOCKET, from_fd, socket, socketpair,
 };
 use capsock_test_guests::{arg, report};
 
@@ -36,6 +36,17 @@ fn main() {
     // A fileno that is not ours is EBADF, not a host descriptor.
     let e = s1.sendmsg(&[b"x"], &[(SOL_SOCKET, SCM_RIGHTS, &999i32.to_ne_bytes()[..])], 0, None).unwrap_err();
     report("bad_fileno", e.errno().unwrap());
+
+    // SOCK_SEQPACKET keeps message boundaries, as datagrams do.
+    let (p, q) = socketpair(AF_UNIX, SOCK_SEQPACKET, 0).unwrap();
+    p.send(b"one").unwrap();
+    p.send(b"two").unwrap();
+    let first = q.recv(100).unwrap();
+    let second = q.recv(100).unwrap();
+    report(
+        "seqpacket",
+        format!("{} {} {}", String::from_utf8_lossy(&first), String::from_utf8_lossy(&second), q.type_()),
+    );
 
     // IP_PKTINFO on a wildcard-bound socket: which address was the
     // datagram sent to?
