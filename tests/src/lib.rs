@@ -200,6 +200,14 @@ pub fn accept_within(l: &TcpListener, limit: Duration) -> Option<TcpStream> {
 mod pattern;
 pub use pattern::Pattern;
 
+/// This process's resident memory in KiB, from /proc.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// The number of OS threads in this process, from /proc.
 pub fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(0)

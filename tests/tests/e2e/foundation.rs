@@ -342,6 +342,9 @@ pub fn blocked_recv() {
     let port = l.local_addr().unwrap().port();
     let rule = format!("connect tcp://127.0.0.1:{port}");
     let before = thread_count();
+    // Compile first so the memory figure is the instances', not the code's.
+    let _ = guest("blocked_recv");
+    let rss_before = rss_kib();
     let guests: Vec<_> = (0..BLOCKED)
         .map(|_| {
             let opts = capsock_host::RunOptions::new(policy(&[&rule])).capture().arg("127.0.0.1").arg(port.to_string());
@@ -356,7 +359,10 @@ pub fn blocked_recv() {
     // Every guest is connected and now blocked in recv (or about to be).
     thread::sleep(Duration::from_millis(200));
     let during = thread_count();
-    eprintln!("threads: {before} before, {during} with {BLOCKED} guests blocked in recv");
+    let rss_per_guest = rss_kib().saturating_sub(rss_before) / BLOCKED as u64;
+    eprintln!(
+        "threads: {before} before, {during} with {BLOCKED} guests blocked in recv; about {rss_per_guest} KiB resident per guest"
+    );
     assert!(during < before + 32, "blocked guests hold OS threads: {before} → {during}");
 
     // Another guest completes 10,000 round trips meanwhile.
