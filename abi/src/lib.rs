@@ -47,6 +47,64 @@ fn lookup(table: &'static [(i32, &'static str, &'static str)], num: i32) -> Opti
     table.iter().find(|(n, _, _)| *n == num).map(|(_, name, msg)| (*name, *msg))
 }
 
+/// Why a timeout (in seconds) is refused, in the order CPython checks:
+/// NaN, then the range of its nanosecond clock, then the sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutFault {
+    /// `ValueError`.
+    NotANumber,
+    /// `OverflowError`.
+    OutOfRange,
+    /// `ValueError`; its text depends on the caller (`settimeout` and
+    /// `select` word it differently), so [`TimeoutFault::message`] gives
+    /// `settimeout`'s.
+    Negative,
+}
+
+impl TimeoutFault {
+    /// CPython's message (for `Negative`, the one `settimeout` uses).
+    pub fn message(self) -> &'static str {
+        match self {
+            TimeoutFault::NotANumber => "Invalid value NaN (not a number)",
+            TimeoutFault::OutOfRange => "timestamp out of range for platform time_t",
+            TimeoutFault::Negative => "Timeout value out of range",
+        }
+    }
+}
+
+/// CPython's checks of a timeout in seconds (`_PyTime_FromSecondsObject`
+/// into an `i64` of nanoseconds, then the sign), in its order.
+///
+/// # Errors
+/// The first check that fails.
+pub fn check_timeout(seconds: f64) -> Result<(), TimeoutFault> {
+    const LIMIT: f64 = (1u64 << 63) as f64;
+    if seconds.is_nan() {
+        return Err(TimeoutFault::NotANumber);
+    }
+    if !(-LIMIT..LIMIT).contains(&(seconds * 1e9)) {
+        return Err(TimeoutFault::OutOfRange);
+    }
+    if seconds < 0.0 {
+        return Err(TimeoutFault::Negative);
+    }
+    Ok(())
+}
+
+/// `CMSG_LEN(length)` in the layout the WIT measures ancillary space in:
+/// Linux's `cmsghdr` on a 64-bit host (a 16-byte header).
+pub const fn cmsg_len(length: usize) -> usize {
+    CMSG_HDR + length
+}
+
+/// `CMSG_SPACE(length)` in the same layout: data padded to 8 bytes.
+pub const fn cmsg_space(length: usize) -> usize {
+    CMSG_HDR + length.next_multiple_of(8)
+}
+
+/// The `cmsghdr` header size in that layout.
+pub const CMSG_HDR: usize = 16;
+
 /// The Python exception class that `OSError(errno, ...)` becomes.
 ///
 /// These are CPython's rules (PEP 3151, `Objects/exceptions.c`): the errno
@@ -93,6 +151,21 @@ mod tests {
         assert_eq!(exception_for_errno(13), "PermissionError");
         assert_eq!(exception_for_errno(32), "BrokenPipeError");
         assert_eq!(exception_for_errno(9), "OSError");
+    }
+
+    #[test]
+    fn timeouts_are_checked_in_cpythons_order() {
+        assert_eq!(check_timeout(0.0), Ok(()));
+        assert_eq!(check_timeout(2.5), Ok(()));
+        assert_eq!(check_timeout(f64::NAN), Err(TimeoutFault::NotANumber));
+        assert_eq!(check_timeout(-1.0), Err(TimeoutFault::Negative));
+        assert_eq!(check_timeout(-1e30), Err(TimeoutFault::OutOfRange), "range before sign");
+        assert_eq!(check_timeout(f64::INFINITY), Err(TimeoutFault::OutOfRange));
+    }
+
+    #[test]
+    fn cmsg_sizes_are_linux_64() {
+        assert_eq!((cmsg_len(4), cmsg_space(4), cmsg_space(12), cmsg_space(0)), (20, 24, 32, 16));
     }
 
     #[test]

@@ -186,18 +186,10 @@ pub fn setdefaulttimeout(timeout: Option<f64>) -> Result<(), Error> {
 /// CPython's checks of a timeout (`socket_parse_timeout`), in its order.
 pub(crate) fn check_timeout(timeout: Option<f64>) -> Result<(), Error> {
     let Some(t) = timeout else { return Ok(()) };
-    if t.is_nan() {
-        return Err(Error::value("Invalid value NaN (not a number)"));
-    }
-    // CPython converts to an i64 count of nanoseconds first.
-    const LIMIT: f64 = (1u64 << 63) as f64;
-    if !(-LIMIT..LIMIT).contains(&(t * 1e9)) {
-        return Err(Error::overflow("timestamp out of range for platform time_t"));
-    }
-    if t < 0.0 {
-        return Err(Error::value("Timeout value out of range"));
-    }
-    Ok(())
+    capsock_abi::check_timeout(t).map_err(|fault| match fault {
+        capsock_abi::TimeoutFault::OutOfRange => Error::overflow(fault.message()),
+        _ => Error::value(fault.message()),
+    })
 }
 
 /// `create_connection(address, timeout, source_address)`: connect a new

@@ -61,6 +61,15 @@ impl SockError {
         Self::plain(ErrorKind::Value, message)
     }
 
+    /// The error CPython raises for a refused timeout (`settimeout`'s
+    /// wording for a negative one).
+    pub fn timeout_fault(fault: capsock_abi::TimeoutFault) -> Self {
+        match fault {
+            capsock_abi::TimeoutFault::OutOfRange => Self::overflow(fault.message()),
+            _ => Self::value(fault.message()),
+        }
+    }
+
     /// `OverflowError(message)`.
     pub fn overflow(message: impl Into<String>) -> Self {
         Self::plain(ErrorKind::Overflow, message)

@@ -237,15 +237,11 @@ async fn wait_ready(net: &mut NetCtx, entries: &[Entry], deadline: Option<Instan
 /// `_PyTime_t`'s range are rejected before the sign is checked.
 fn select_deadline(timeout: Option<f64>) -> SockResult<Option<Instant>> {
     let Some(t) = timeout else { return Ok(None) };
-    if t.is_nan() {
-        return Err(SockError::value("Invalid value NaN (not a number)"));
-    }
-    const LIMIT: f64 = (1u64 << 63) as f64;
-    if !(-LIMIT..LIMIT).contains(&(t * 1e9)) {
-        return Err(SockError::overflow("timestamp out of range for platform time_t"));
-    }
-    if t < 0.0 {
-        return Err(SockError::value("timeout must be non-negative"));
+    match capsock_abi::check_timeout(t) {
+        Ok(()) => {}
+        // `select` words a negative timeout its own way.
+        Err(capsock_abi::TimeoutFault::Negative) => return Err(SockError::value("timeout must be non-negative")),
+        Err(fault) => return Err(SockError::timeout_fault(fault)),
     }
     // A deadline past what `Instant` can hold is no deadline.
     Ok(Instant::now().checked_add(Duration::from_secs_f64(t)))

@@ -874,12 +874,12 @@ impl HostSocket for GuestState {
     async fn settimeout(&mut self, h: Resource<SocketHandle>, value: Option<f64>) -> SockResult<()> {
         let timeout = match value {
             None => None,
-            Some(v) if v.is_nan() => return Err(SockError::value("Invalid value NaN (not a number)")),
-            Some(v) if v < 0.0 => return Err(SockError::value("Timeout value out of range")),
-            Some(v) => Some(
-                Duration::try_from_secs_f64(v)
-                    .map_err(|_| SockError::overflow("timeout doesn't fit into C timeval"))?,
-            ),
+            Some(v) => {
+                capsock_abi::check_timeout(v).map_err(SockError::timeout_fault)?;
+                // In range for CPython's clock, so in range for a Duration.
+                let d = Duration::try_from_secs_f64(v);
+                Some(d.map_err(|_| SockError::timeout_fault(capsock_abi::TimeoutFault::OutOfRange))?)
+            }
         };
         self.set_timeout(&h, timeout)
     }
