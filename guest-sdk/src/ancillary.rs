@@ -8,22 +8,20 @@
 use crate::{Address, Error, SCM_RIGHTS, SOL_SOCKET, Socket};
 use std::io::Read;
 
-const HDR: usize = 16;
-
 /// Ancillary data as Python's `recvmsg` returns it: `(level, type, data)`.
 pub type AncData = Vec<(i32, i32, Vec<u8>)>;
 
 /// `CMSG_LEN(length)`: the `cmsg_len` of a message with `length` data bytes.
 #[allow(non_snake_case)]
 pub const fn CMSG_LEN(length: usize) -> usize {
-    HDR + length
+    capsock_abi::cmsg_len(length)
 }
 
 /// `CMSG_SPACE(length)`: the buffer space a message with `length` data
 /// bytes takes, padding included; sum these for `recvmsg`'s `ancbufsize`.
 #[allow(non_snake_case)]
 pub const fn CMSG_SPACE(length: usize) -> usize {
-    HDR + length.next_multiple_of(8)
+    capsock_abi::cmsg_space(length)
 }
 
 impl Socket {

@@ -7,24 +7,17 @@
 //! buffer ends the walk, as `CMSG_NXTHDR` does.
 
 use crate::error::{SockError, SockResult};
-use capsock_abi::errno;
+use capsock_abi::{CMSG_HDR as HDR, cmsg_len, errno};
 
 const ALIGN: usize = std::mem::size_of::<usize>();
-const HDR: usize = (std::mem::size_of::<usize>() + 8).next_multiple_of(ALIGN);
+
+// The contract's layout (capsock-abi, which the guest SDK's CMSG_SPACE
+// uses too) must be this host's real one, or ancillary sizes would lie.
+const _: () = assert!(HDR == std::mem::size_of::<libc::cmsghdr>() && ALIGN == 8);
 
 /// `CMSG_ALIGN(len)`.
 pub const fn align(len: usize) -> usize {
     len.next_multiple_of(ALIGN)
-}
-
-/// `CMSG_LEN(len)`: a header plus `len` data bytes, unpadded.
-pub const fn cmsg_len(len: usize) -> usize {
-    HDR + len
-}
-
-/// `CMSG_SPACE(len)`: a header plus `len` data bytes, padded.
-pub const fn cmsg_space(len: usize) -> usize {
-    HDR + align(len)
 }
 
 /// One decoded message: `(level, type, data)`.
@@ -71,6 +64,7 @@ pub fn encode(msgs: &[Cmsg]) -> SockResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use capsock_abi::cmsg_space;
 
     #[test]
     fn round_trip_and_macros() {
