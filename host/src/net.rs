@@ -343,19 +343,17 @@ impl NetCtx {
     /// Fail with `EMFILE` if one more socket would pass the limit.
     pub fn reserve(&self, count: usize) -> SockResult<()> {
         if self.open + count > self.limits.max_sockets {
-            return Err(SockError::refused(
-                errno::EMFILE,
-                format!("Too many open files: capsock limit max_sockets={} reached", self.limits.max_sockets),
-            ));
+            return Err(self.limit_error(errno::EMFILE, "max_sockets", self.limits.max_sockets));
         }
         Ok(())
     }
 
-    /// A `PermissionError` for a limit, audited.
-    pub(crate) fn limit_error(&self, what: &str, limit: impl std::fmt::Display) -> SockError {
+    /// The error for a limit reached (`EMFILE` for sockets, a
+    /// `PermissionError` for the rest), audited.
+    pub(crate) fn limit_error(&self, errno: i32, what: &str, limit: impl std::fmt::Display) -> SockError {
         let rule = format!("limit {what}={limit}");
         self.audit.record("limit", what, false, &rule);
-        SockError::limit(errno::EACCES, rule)
+        SockError::limit(errno, rule)
     }
 
     /// The default-deny decision, or the hook's answer when one is
@@ -380,7 +378,7 @@ impl NetCtx {
     /// Fail if one more connection would pass `max_connections`.
     pub fn check_connections(&self) -> SockResult<()> {
         if self.connections >= self.limits.max_connections {
-            return Err(self.limit_error("max_connections", self.limits.max_connections));
+            return Err(self.limit_error(errno::EACCES, "max_connections", self.limits.max_connections));
         }
         Ok(())
     }
@@ -404,7 +402,7 @@ impl NetCtx {
             self.connect_times.pop_front();
         }
         if self.connect_times.len() >= max as usize {
-            return Err(self.limit_error("max_connects_per_second", max));
+            return Err(self.limit_error(errno::EACCES, "max_connects_per_second", max));
         }
         self.connect_times.push_back(now);
         Ok(())
@@ -412,7 +410,7 @@ impl NetCtx {
 
     /// How many of `want` bytes may still be sent; an error once none may.
     pub fn send_budget(&self, want: usize) -> SockResult<usize> {
-        budget(self, want, self.bytes_sent, self.limits.max_bytes_sent, "max_bytes_sent")
+        self.send_budget_after(0, want)
     }
 
     /// As [`send_budget`](Self::send_budget), with `pending` bytes of the
@@ -479,7 +477,7 @@ fn budget(net: &NetCtx, want: usize, used: u64, limit: Option<u64>, name: &str) 
     let left = limit.saturating_sub(used);
     // A zero-length call is free: it moves no bytes.
     if left == 0 && want > 0 {
-        return Err(net.limit_error(name, limit));
+        return Err(net.limit_error(errno::EACCES, name, limit));
     }
     Ok(want.min(usize::try_from(left).unwrap_or(usize::MAX)))
 }

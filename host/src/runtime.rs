@@ -262,14 +262,14 @@ impl Runtime {
                 (Some(out), Some(err))
             }
         };
+        let mut net = NetCtx::new(opts.policy.clone(), opts.limits.clone(), audit);
+        net.hook = opts.hook.clone();
         let state = GuestState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
-            net: NetCtx::new(opts.policy.clone(), opts.limits.clone(), audit),
+            net,
             limits: StoreLimitsBuilder::new().memory_size(opts.max_memory).build(),
         };
-        let mut state = state;
-        state.net.hook = opts.hook.clone();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_async_yield_and_update(1);

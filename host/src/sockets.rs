@@ -355,7 +355,11 @@ impl GuestState {
         let total: usize = buffers.iter().map(|b| b.len()).sum();
         let budget = self.net.send_budget(total)?;
         if budget < total && core.ty != SOCK_STREAM {
-            return Err(self.net.limit_error("max_bytes_sent", self.net.limits.max_bytes_sent.unwrap_or_default()));
+            return Err(self.net.limit_error(
+                errno::EACCES,
+                "max_bytes_sent",
+                self.net.limits.max_bytes_sent.unwrap_or_default(),
+            ));
         }
         let buffers = cut(buffers, budget);
         let wait = core.wait(Interest::WRITABLE, flags & MSG_DONTWAIT != 0);
