@@ -1,6 +1,6 @@
 //! Builds the guest programs in `guests/` (see `capsock-guest-build`).
 fn main() {
     // The guests' helpers include this file by path.
-    println!("cargo:rerun-if-changed=src/pattern.rs");
+    println!("cargo:rerun-if-changed=src/shared.rs");
     capsock_guest_build::build("guests");
 }

@@ -197,8 +197,8 @@ pub fn accept_within(l: &TcpListener, limit: Duration) -> Option<TcpStream> {
     None
 }
 
-mod pattern;
-pub use pattern::Pattern;
+mod shared;
+pub use shared::{Pattern, hex};
 
 /// This process's resident memory in KiB, from /proc.
 pub fn rss_kib() -> u64 {

@@ -44,11 +44,6 @@ pub fn expect_err<T: Debug>(result: Result<T, Error>, class: &str) -> Error {
     }
 }
 
-#[path = "../../src/pattern.rs"]
-mod pattern;
-pub use pattern::Pattern;
-
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+#[path = "../../src/shared.rs"]
+mod shared;
+pub use shared::{Pattern, hex};

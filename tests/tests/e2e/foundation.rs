@@ -162,10 +162,6 @@ pub fn bulk_sha() {
     assert_eq!(report.get("recv_sha"), native_sent_sha, "native → guest bytes differ");
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
 pub fn timeouts() {
     let idle = listener("127.0.0.1");

@@ -2,7 +2,7 @@
 //! the host test replays on a native socket of the same kind and compares.
 //! Also the refused and invalid cases, and SO_RCVTIMEO's Linux semantics.
 use capsock::*;
-use capsock_test_guests::{expect_err, report};
+use capsock_test_guests::{expect_err, hex, report};
 use std::time::Instant;
 
 /// (label, family, type, level, name, value set; None = read-only)
@@ -46,10 +46,6 @@ const INTS: &[Row] = &[
     ("IPV6_RECVPKTINFO", AF_INET6, SOCK_DGRAM, IPPROTO_IPV6, IPV6_RECVPKTINFO, Some(1)),
     ("IPV6_TCLASS", AF_INET6, SOCK_DGRAM, IPPROTO_IPV6, IPV6_TCLASS, Some(32)),
 ];
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 fn main() {
     for &(label, family, ty, level, name, value) in INTS {

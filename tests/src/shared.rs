@@ -1,6 +1,7 @@
-//! The deterministic byte stream both sides of a bulk test generate
-//! (xorshift64*, seeded), so neither side must hold or ship the payload.
-//! One file, compiled into the host harness and into the guest helpers.
+//! What both sides of a test must compute alike, in one file compiled into
+//! the host harness and into the guest helpers: the deterministic byte
+//! stream of a bulk test (xorshift64*, seeded, so neither side must hold or
+//! ship the payload) and how digests are printed.
 
 /// A seeded generator of the test stream.
 pub struct Pattern(u64);
@@ -21,4 +22,9 @@ impl Pattern {
             chunk.copy_from_slice(&v[..chunk.len()]);
         }
     }
+}
+
+/// Lowercase hex of a digest or any bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
