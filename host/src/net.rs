@@ -42,6 +42,14 @@ pub struct SocketHandle {
     pub timeout: Option<std::time::Duration>,
 }
 
+impl SocketHandle {
+    /// The socket object for `fd`, carrying the attributes Python keeps
+    /// readable after `close()`.
+    pub fn for_core(fd: i32, core: &Core) -> SocketHandle {
+        SocketHandle { fd, family: core.family, ty: core.ty, proto: core.proto, timeout: core.timeout }
+    }
+}
+
 /// Per-instance limits. Each, when reached, fails the operation with a
 /// clear error naming it — never a hang — and loses nothing already done.
 #[derive(Clone, Debug)]

@@ -393,6 +393,17 @@ impl Policy {
         Decision { allowed: false, rule: None }
     }
 
+    /// Judge Linux autobind (`bind('')` on AF_UNIX): the kernel picks an
+    /// abstract name others on the host can reach, so only the grant of every
+    /// abstract name (`abstract = ["*"]`) allows it.
+    pub fn check_unix_autobind(&self) -> Decision {
+        if self.unix_abstract.iter().any(|p| p == "*") {
+            Decision { allowed: true, rule: Some("[unix] abstract *".to_string()) }
+        } else {
+            Decision { allowed: false, rule: None }
+        }
+    }
+
     /// Set the name `gethostname()` gives the guest.
     pub fn set_hostname(&mut self, name: &str) -> &mut Self {
         self.hostname = Some(name.to_string());
@@ -1092,6 +1103,16 @@ fn canonical_name(s: &str) -> Result<String, Fail> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn autobind_needs_every_abstract_name() {
+        let mut p = Policy::deny_all();
+        assert!(!p.check_unix_autobind().allowed);
+        p.allow_unix_abstract("app-*");
+        assert!(!p.check_unix_autobind().allowed, "a prefix grant is not a grant of every name");
+        p.allow_unix_abstract("*");
+        assert_eq!(p.check_unix_autobind().rule.as_deref(), Some("[unix] abstract *"));
+    }
+
     use super::Action::{Connect as C, Listen as L, Resolve as R};
     use super::Scheme::{Tcp as T, Udp as U};
     use super::*;

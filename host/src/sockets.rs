@@ -58,6 +58,10 @@ fn check_flags(flags: i32) -> SockResult<i32> {
     Ok(flags & !MSG_DONTWAIT)
 }
 
+/// Why `from-fd`/`close-fd` refuse a fileno a socket object holds: two
+/// objects on one fileno would close it twice.
+const OWNED_FILENO: &str = "Bad file descriptor: fileno is owned by a socket object";
+
 fn scheme(ty: i32) -> Option<Scheme> {
     match ty {
         SOCK_STREAM => Some(Scheme::Tcp),
@@ -135,9 +139,7 @@ impl GuestState {
             // reachable by others on the host like any abstract name, so it
             // needs the grant of all abstract names (`abstract = ["*"]`).
             Address::Unix(UnixAddress::Unnamed) if create => {
-                let decision = self.net.policy.check_unix_abstract(b"*");
-                let granted = decision.allowed && decision.rule.as_deref() == Some("[unix] abstract *");
-                let decision = if granted { decision } else { crate::policy::Decision { allowed: false, rule: None } };
+                let decision = self.net.policy.check_unix_autobind();
                 self.net.audit.record(op, "unix:autobind", decision.allowed, &decision.reason());
                 if !decision.allowed {
                     return Err(SockError::denied(format_args!("{op} unix:autobind"), &decision));
@@ -186,9 +188,9 @@ impl GuestState {
     }
 
     fn new_handle(&mut self, core: Core) -> SockResult<Resource<SocketHandle>> {
-        let (family, ty, proto, timeout) = (core.family, core.ty, core.proto, core.timeout);
+        let handle = SocketHandle::for_core(-1, &core);
         let fd = self.net.insert(core)?;
-        Ok(self.table.push(SocketHandle { fd, family, ty, proto, timeout })?)
+        Ok(self.table.push(SocketHandle { fd, ..handle })?)
     }
 
     /// Store a timeout in the socket object, then in its OS socket (EBADF
@@ -631,17 +633,16 @@ impl Host for GuestState {
     async fn from_fd(&mut self, fd: i32) -> SockResult<Resource<SocketHandle>> {
         let core = self.net.get_mut(fd)?;
         if core.attached {
-            // Two socket objects on one fileno would close it twice.
-            return Err(SockError::os_msg(errno::EBADF, "Bad file descriptor: fileno is owned by a socket object"));
+            return Err(SockError::os_msg(errno::EBADF, OWNED_FILENO));
         }
         core.attached = true;
-        let (family, ty, proto, timeout) = (core.family, core.ty, core.proto, core.timeout);
-        Ok(self.table.push(SocketHandle { fd, family, ty, proto, timeout })?)
+        let handle = SocketHandle::for_core(fd, core);
+        Ok(self.table.push(handle)?)
     }
 
     async fn close_fd(&mut self, fd: i32) -> SockResult<()> {
         if self.net.get(fd)?.attached {
-            return Err(SockError::os_msg(errno::EBADF, "Bad file descriptor: fileno is owned by a socket object"));
+            return Err(SockError::os_msg(errno::EBADF, OWNED_FILENO));
         }
         self.net.remove(fd);
         Ok(())
