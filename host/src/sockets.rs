@@ -301,15 +301,20 @@ impl GuestState {
                 let owned = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
                 let sock = Socket::from(owned);
                 let kind = (sock.domain(), sock.r#type(), sock.protocol());
-                match kind {
-                    (Ok(d), Ok(t), Ok(p)) if self.net.reserve(1).is_ok() => {
-                        let proto = p.map_or(0, i32::from);
-                        let mut core = Core::new(sock, i32::from(d), i32::from(t), proto)?;
+                let inserted = match kind {
+                    (Ok(d), Ok(t), Ok(p)) => {
+                        let mut core = Core::new(sock, i32::from(d), i32::from(t), p.map_or(0, i32::from))?;
                         core.attached = false;
-                        filenos.push(self.net.insert(core)?);
+                        // Past the socket limit, `insert` refuses and the
+                        // dropped core closes the descriptor.
+                        self.net.insert(core).ok()
                     }
-                    // Dropping `sock` closes it.
-                    _ => got.msg_flags |= MSG_CTRUNC,
+                    // Not a socket: dropping `sock` closes it.
+                    _ => None,
+                };
+                match inserted {
+                    Some(fileno) => filenos.push(fileno),
+                    None => got.msg_flags |= MSG_CTRUNC,
                 }
             }
             *data = filenos.iter().flat_map(|f| f.to_ne_bytes()).collect();
