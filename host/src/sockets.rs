@@ -853,9 +853,13 @@ impl HostSocket for GuestState {
         if !decision.allowed {
             return Err(SockError::denied(format_args!("setsockopt {}", opt.label), &decision));
         }
+        // A timeval is checked before the OS sees it, like every value.
+        let timeo = match (level, name) {
+            (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => Some(sockopt::timeval_to_duration(&bytes)?),
+            _ => None,
+        };
         sockopt::set_raw(core.sock(), level, name, &bytes)?;
-        if level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) {
-            let t = sockopt::timeval_to_duration(&bytes)?;
+        if let Some(t) = timeo {
             let core = self.core_mut(&h)?;
             if name == SO_RCVTIMEO {
                 core.rcvtimeo = t;
