@@ -61,7 +61,7 @@ w("")
 prefixes = ("AF_", "SOCK_", "SOL_", "SO_", "SCM_", "IPPROTO_", "IP_", "IPV6_", "TCP_", "MSG_", "SHUT_",
             "AI_", "NI_", "EAI_", "INADDR_", "SOMAXCONN", "UDP_")
 w("/// The `socket` module's integer constants with Linux's values.")
-w("#[allow(non_upper_case_globals)] // Python spells some so: AF_DECnet")
+w("#[allow(non_upper_case_globals, reason = "Python spells some so: AF_DECnet")]")
 w("pub mod consts {")
 names = sorted(n for n in dir(socket) if n.startswith(prefixes) and isinstance(getattr(socket, n), int))
 for name in names:

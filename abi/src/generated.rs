@@ -299,7 +299,7 @@ pub const HERROR_TABLE: &[(i32, &str, &str)] = &[
 ];
 
 /// The `socket` module's integer constants with Linux's values.
-#[allow(non_upper_case_globals)] // Python spells some so: AF_DECnet
+#[allow(non_upper_case_globals, reason = "Python spells some so: AF_DECnet")]
 pub mod consts {
     pub const AF_ALG: i32 = 38;
     pub const AF_APPLETALK: i32 = 5;

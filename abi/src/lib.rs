@@ -9,9 +9,16 @@
 //! The tables in `generated.rs` are produced by `abi/gen/gen_tables.py` from
 //! CPython on Linux, so names, numbers and messages are exactly the ones
 //! Python shows.
+//!
+//! [`inet`] is the one copy of glibc's address text parsers and IPv6
+//! formatter, which both sides need: the SDK for Python's `inet_*`
+//! functions, the host for the numeric hosts its resolver answers.
 #![no_std]
 
+extern crate alloc;
+
 mod generated;
+pub mod inet;
 
 pub use generated::{ERRNO_TABLE, GAI_TABLE, HERROR_TABLE, consts, errno};
 

@@ -1,12 +1,11 @@
 //! Fuzzes rule lists as a policy file's lines would give them: any mix of
-//! allow and deny lines must parse or fail cleanly, and deny must win.
+//! allow and deny lines must parse or fail cleanly, deny must win, and a
+//! verdict must name a rule of the list it comes from.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../host/src/policy.rs"]
-#[allow(dead_code)]
-mod policy;
+use capsock_policy as policy;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -20,10 +19,22 @@ fuzz_target!(|data: &[u8]| {
         names: &[],
     };
     let d = p.check(&req);
-    if d.allowed {
-        assert!(deny.iter().all(|r| {
-            let mut only = policy::Policy::deny_all();
-            only.allow(r).map(|o| !o.check(&req).allowed).unwrap_or(true)
-        }), "an allow won over a matching deny");
+    // A verdict names a rule of the list it comes from, as written (trimmed).
+    match &d {
+        policy::Verdict::Allow(rule) => assert!(allow.iter().any(|r| r.trim() == rule), "allowed by an unknown rule"),
+        policy::Verdict::Deny(rule) => assert!(deny.iter().any(|r| r.trim() == rule), "denied by an unknown rule"),
+        policy::Verdict::Undecided => {}
+    }
+    if p.grants_every_name() {
+        assert!(p.check_name("a.example.com").allowed(), "grants every name but refuses a valid one");
+    }
+    if d.allowed() {
+        assert!(
+            deny.iter().all(|r| {
+                let mut only = policy::Policy::deny_all();
+                only.allow(r).map(|o| !o.check(&req).allowed()).unwrap_or(true)
+            }),
+            "an allow won over a matching deny"
+        );
     }
 });

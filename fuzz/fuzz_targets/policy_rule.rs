@@ -4,9 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../host/src/policy.rs"]
-#[allow(dead_code)]
-mod policy;
+use capsock_policy as policy;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -18,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
         for addr in ["127.0.0.1:80", "[::1]:0", "10.1.2.3:65535", "[::ffff:10.0.0.1]:443", "169.254.169.254:80"] {
             for action in [policy::Action::Connect, policy::Action::Listen, policy::Action::Resolve] {
                 let names = ["a.example.com".to_string()];
-                let req = policy::Request { action, scheme: policy::Scheme::Tcp, addr: addr.parse().unwrap(), names: &names };
+                let req =
+                    policy::Request { action, scheme: policy::Scheme::Tcp, addr: addr.parse().unwrap(), names: &names };
                 let _ = p.check(&req);
             }
         }

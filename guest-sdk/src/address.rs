@@ -8,6 +8,7 @@ use capsock_abi::consts::{
     AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, EAI_ADDRFAMILY, EAI_NONAME, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM,
     SOCK_STREAM,
 };
+use capsock_abi::inet::inet_ntop6;
 use std::fmt::{self, Write as _};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
@@ -145,9 +146,9 @@ impl fmt::Display for Address {
         match self {
             Address::Inet(a) => write!(f, "('{}', {})", a.ip(), a.port()),
             Address::Inet6(a) => {
-                f.write_str("('")?;
-                fmt_ipv6(a.ip(), f)?;
-                write!(f, "', {}, {}, {})", a.port(), a.flowinfo(), a.scope_id())
+                // CPython shows glibc's `inet_ntop` text (`::0.2.0.3`).
+                let host = inet_ntop6(*a.ip());
+                write!(f, "('{host}', {}, {}, {})", a.port(), a.flowinfo(), a.scope_id())
             }
             Address::Unix(UnixAddress::Unnamed) => f.write_str("''"),
             Address::Unix(UnixAddress::Path(p)) => fmt_str_repr(p, f),
@@ -233,17 +234,6 @@ impl fmt::Display for AddrInfo {
         fmt_str_repr(&self.canonname, f)?;
         write!(f, ", {})", self.sockaddr)
     }
-}
-
-/// glibc's `inet_ntop(AF_INET6)` text of `ip`, as CPython returns it.
-pub(crate) fn ipv6_text(ip: &Ipv6Addr) -> String {
-    struct Text<'a>(&'a Ipv6Addr);
-    impl fmt::Display for Text<'_> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt_ipv6(self.0, f)
-        }
-    }
-    Text(ip).to_string()
 }
 
 /// Anything that names a socket address, the way Python accepts tuples,
@@ -683,52 +673,6 @@ fn inet_addrinfo(
         return Err(Error::gai(EAI_NONAME));
     }
     Ok(infos)
-}
-
-/// glibc's `inet_ntop(AF_INET6)`, which CPython uses for addresses it
-/// returns: like [`Ipv6Addr`]'s `Display` (RFC 5952) except that an
-/// IPv4-compatible address keeps a dotted tail (`::0.2.0.3`).
-fn fmt_ipv6(ip: &Ipv6Addr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let words = ip.segments();
-    // The longest run of zero words (the first of equals), if 2 or longer.
-    let (mut best_base, mut best_len) = (usize::MAX, 0);
-    let mut i = 0;
-    while i < 8 {
-        if words[i] == 0 {
-            let start = i;
-            while i < 8 && words[i] == 0 {
-                i += 1;
-            }
-            if i - start > best_len {
-                (best_base, best_len) = (start, i - start);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    if best_len < 2 {
-        best_base = usize::MAX;
-    }
-    for (i, word) in words.iter().enumerate() {
-        if best_base != usize::MAX && i >= best_base && i < best_base + best_len {
-            if i == best_base {
-                f.write_char(':')?;
-            }
-            continue;
-        }
-        if i != 0 {
-            f.write_char(':')?;
-        }
-        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
-            let [.., a, b, c, d] = ip.octets();
-            return write!(f, "{a}.{b}.{c}.{d}");
-        }
-        write!(f, "{word:x}")?;
-    }
-    if best_base != usize::MAX && best_base + best_len == 8 {
-        f.write_char(':')?;
-    }
-    Ok(())
 }
 
 /// The quote Python's `repr` picks: `'` unless the text has `'` and no `"`.

@@ -12,14 +12,14 @@ use std::io::Read;
 pub type AncData = Vec<(i32, i32, Vec<u8>)>;
 
 /// `CMSG_LEN(length)`: the `cmsg_len` of a message with `length` data bytes.
-#[allow(non_snake_case)]
+#[allow(non_snake_case, reason = "Python's name for it")]
 pub const fn CMSG_LEN(length: usize) -> usize {
     capsock_abi::cmsg_len(length)
 }
 
 /// `CMSG_SPACE(length)`: the buffer space a message with `length` data
 /// bytes takes, padding included; sum these for `recvmsg`'s `ancbufsize`.
-#[allow(non_snake_case)]
+#[allow(non_snake_case, reason = "Python's name for it")]
 pub const fn CMSG_SPACE(length: usize) -> usize {
     capsock_abi::cmsg_space(length)
 }

@@ -68,7 +68,7 @@ fn bind_error(e: Error, address: &impl ToAddress, family: i32) -> Error {
     let (Some(_), ErrorKind::Os, Ok(addr)) = (e.errno(), e.kind(), address.to_address(family)) else { return e };
     let shown = match &addr {
         Address::Inet6(a) if a.flowinfo() == 0 && a.scope_id() == 0 => {
-            format!("('{}', {})", crate::address::ipv6_text(a.ip()), a.port())
+            format!("('{}', {})", capsock_abi::inet::inet_ntop6(*a.ip()), a.port())
         }
         other => other.to_string(),
     };

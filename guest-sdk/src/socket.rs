@@ -246,7 +246,7 @@ impl Socket {
     /// one's timeout (as Python's `dup`).
     pub fn dup(&self) -> Result<Socket, Error> {
         let sock = Socket::from_wit(self.handle().dup()?, Some(self.family()));
-        sock.settimeout(self.gettimeout()?)?;
+        sock.settimeout(self.gettimeout())?;
         Ok(sock)
     }
 
@@ -298,15 +298,16 @@ impl Socket {
         Ok(self.handle().setsockopt(level, name, &value.into().into_wit())?)
     }
 
-    /// `getblocking()`: false when the timeout is 0.0.
-    pub fn getblocking(&self) -> Result<bool, Error> {
-        Ok(self.handle().getblocking()?)
+    /// `getblocking()`: false when the timeout is 0.0. Never fails, as in
+    /// Python (it reads the socket object, even after `close()`).
+    pub fn getblocking(&self) -> bool {
+        self.handle().getblocking()
     }
 
     /// `gettimeout()`: `None` for blocking without timeout, `Some(0.0)` for
-    /// non-blocking, else the timeout in seconds.
-    pub fn gettimeout(&self) -> Result<Option<f64>, Error> {
-        Ok(self.handle().gettimeout()?)
+    /// non-blocking, else the timeout in seconds. Never fails, as in Python.
+    pub fn gettimeout(&self) -> Option<f64> {
+        self.handle().gettimeout()
     }
 
     /// `setblocking(flag)`: `settimeout(None)` when true, `settimeout(Some(0.0))`
@@ -414,7 +415,7 @@ impl Socket {
     /// data holds filenos of this instance, to claim with
     /// [`from_fd`](crate::from_fd).
     // The tuple is Python's return value; an alias would only hide it.
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, reason = "Python's 4-tuple, spelled out")]
     pub fn recvmsg(
         &self,
         bufsize: usize,

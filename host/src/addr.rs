@@ -72,18 +72,6 @@ pub fn ip_for_family(addr: &Address, family: i32) -> SockResult<SocketAddr> {
     }
 }
 
-/// Normalise an address to what a policy should judge: an IPv4-mapped IPv6
-/// address is the IPv4 address it reaches.
-pub fn normalise(addr: SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V6(a) => match a.ip().to_ipv4_mapped() {
-            Some(v4) => SocketAddr::V4(SocketAddrV4::new(v4, a.port())),
-            None => addr,
-        },
-        v4 => v4,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,12 +82,6 @@ mod tests {
             let a: SocketAddr = s.parse().unwrap();
             assert_eq!(to_std(&from_std(a)), Some(a));
         }
-    }
-
-    #[test]
-    fn mapped_v4_is_judged_as_v4() {
-        let a: SocketAddr = "[::ffff:10.0.0.5]:80".parse().unwrap();
-        assert_eq!(normalise(a), "10.0.0.5:80".parse().unwrap());
     }
 
     #[test]

@@ -15,3 +15,30 @@ wasmtime::component::bindgen!({
         "capsock:socket/sockets.socket": crate::net::SocketHandle,
     },
 });
+
+use crate::ctx::CapsockCtxView;
+use crate::error::{GuestError, Kind, SockError};
+use capsock::socket::types::{Error, ErrorKind};
+
+/// The one place a core error becomes the WIT `error` record (or a trap).
+impl capsock::socket::types::Host for CapsockCtxView<'_> {
+    fn convert_error(&mut self, err: SockError) -> wasmtime::Result<Error> {
+        match err {
+            SockError::Guest(e) => Ok(to_wit(e)),
+            SockError::Trap(e) => Err(e),
+        }
+    }
+}
+
+fn to_wit(e: GuestError) -> Error {
+    let kind = match e.kind {
+        Kind::Os => ErrorKind::Os,
+        Kind::Timeout => ErrorKind::Timeout,
+        Kind::Gai => ErrorKind::Gai,
+        Kind::Herror => ErrorKind::Herror,
+        Kind::Value => ErrorKind::Value,
+        Kind::Overflow => ErrorKind::Overflow,
+        Kind::TypeError => ErrorKind::TypeError,
+    };
+    Error { kind, errno: e.errno, name: e.name, message: e.message, rule: e.rule }
+}

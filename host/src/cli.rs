@@ -2,7 +2,7 @@
 //! embedders who want the same flags) can run it in-process.
 
 use crate::config::{Flags, PolicyFile, build_sandbox};
-use crate::{AuditSink, RunOptions, Runtime, Trapped};
+use crate::{AuditSink, LimitsOverlay, RunOptions, Runtime, Trapped};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -115,11 +115,14 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         deny: a.deny,
         hosts: a.hosts,
         hostname: a.hostname,
-        max_sockets: a.max_sockets,
-        max_connections: a.max_connections,
-        max_bytes_sent: a.max_bytes_sent,
-        max_bytes_received: a.max_bytes_received,
-        max_connects_per_second: a.max_connects_per_second,
+        limits: LimitsOverlay {
+            max_sockets: a.max_sockets,
+            max_connections: a.max_connections,
+            max_backlog: None,
+            max_bytes_sent: a.max_bytes_sent,
+            max_bytes_received: a.max_bytes_received,
+            max_connects_per_second: a.max_connects_per_second,
+        },
         unix_dirs: a.unix_dirs,
         unix_abstract: a.unix_abstract,
         allow_sockopts: a.allow_sockopts,
@@ -150,6 +153,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         args: a.args,
         env,
         limits: sandbox.limits,
+        resolver: sandbox.resolver,
         name,
         audit,
         deadline,

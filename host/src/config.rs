@@ -4,8 +4,9 @@
 //! (see [`crate::policy`] for the language). Unknown keys are an error, never
 //! ignored: a typo in a deny list must not silently grant access.
 
-use crate::net::Limits;
-use crate::policy::Policy;
+use crate::limits::{Limits, LimitsOverlay};
+use crate::resolver::ResolverConfig;
+use capsock_policy::Policy;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,7 +30,7 @@ pub struct PolicyFile {
     #[serde(default)]
     pub hosts: BTreeMap<String, Vec<String>>,
     #[serde(default)]
-    pub limits: LimitsFile,
+    pub limits: LimitsOverlay,
     #[serde(default)]
     pub unix: UnixFile,
     #[serde(default)]
@@ -39,18 +40,6 @@ pub struct PolicyFile {
     /// The directory relative paths in the file are taken from.
     #[serde(skip)]
     pub base: PathBuf,
-}
-
-/// `[limits]`: each omitted one keeps its default (see [`Limits`]).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsFile {
-    pub max_sockets: Option<usize>,
-    pub max_connections: Option<usize>,
-    pub max_backlog: Option<i32>,
-    pub max_bytes_sent: Option<u64>,
-    pub max_bytes_received: Option<u64>,
-    pub max_connects_per_second: Option<u32>,
 }
 
 /// `[unix]`: AF_UNIX grants.
@@ -125,11 +114,8 @@ pub struct Flags {
     /// `NAME=ADDR[,ADDR...]`.
     pub hosts: Vec<String>,
     pub hostname: Option<String>,
-    pub max_sockets: Option<usize>,
-    pub max_connections: Option<usize>,
-    pub max_bytes_sent: Option<u64>,
-    pub max_bytes_received: Option<u64>,
-    pub max_connects_per_second: Option<u32>,
+    /// Limits given on the command line: each overrides the file's.
+    pub limits: LimitsOverlay,
     pub unix_dirs: Vec<PathBuf>,
     pub unix_abstract: Vec<String>,
     pub allow_sockopts: Vec<String>,
@@ -141,6 +127,9 @@ pub struct Flags {
 #[derive(Debug)]
 pub struct Sandbox {
     pub policy: Policy,
+    /// Names answered inside the sandbox and its host name (they grant
+    /// nothing, so they are not part of the policy).
+    pub resolver: ResolverConfig,
     pub limits: Limits,
     pub audit: Option<PathBuf>,
 }
@@ -151,22 +140,24 @@ pub struct Sandbox {
 ///
 /// # Errors
 /// The first malformed rule, host entry or option label, with where it came
-/// from.
+/// from; a limit that cannot be enforced; a granted AF_UNIX directory that
+/// does not exist (with its path).
 pub fn build_sandbox(file: Option<&PolicyFile>, flags: &Flags) -> Result<Sandbox, ConfigError> {
     let empty = PolicyFile::default();
     let file = file.unwrap_or(&empty);
     let mut policy = build_policy(Some(file), &flags.allow, &flags.deny)?;
+    let mut resolver = ResolverConfig::default();
     for (name, addrs) in &file.hosts {
-        policy.add_host(name, parse_addrs(&format!("[hosts] {name:?}"), addrs.iter().map(String::as_str))?);
+        resolver.add_host(name, parse_addrs(&format!("[hosts] {name:?}"), addrs.iter().map(String::as_str))?);
     }
     for entry in &flags.hosts {
         let (name, addrs) = entry
             .split_once('=')
             .ok_or_else(|| ConfigError(format!("--host expects NAME=ADDR[,ADDR], got `{entry}`")))?;
-        policy.add_host(name, parse_addrs(&format!("--host {entry}"), addrs.split(','))?);
+        resolver.add_host(name, parse_addrs(&format!("--host {entry}"), addrs.split(','))?);
     }
     if let Some(name) = flags.hostname.as_ref().or(file.hostname.as_ref()) {
-        policy.set_hostname(name);
+        resolver.set_hostname(name);
     }
     for dir in &file.unix.dirs {
         policy.allow_unix_dir(file.base.join(dir));
@@ -192,18 +183,14 @@ pub fn build_sandbox(file: Option<&PolicyFile>, flags: &Flags) -> Result<Sandbox
             policy.deny_sockopt(label);
         }
     }
-    let d = Limits::default();
-    let l = &file.limits;
-    let limits = Limits {
-        max_sockets: flags.max_sockets.or(l.max_sockets).unwrap_or(d.max_sockets),
-        max_connections: flags.max_connections.or(l.max_connections).unwrap_or(d.max_connections),
-        max_backlog: l.max_backlog.unwrap_or(d.max_backlog),
-        max_bytes_sent: flags.max_bytes_sent.or(l.max_bytes_sent),
-        max_bytes_received: flags.max_bytes_received.or(l.max_bytes_received),
-        max_connects_per_second: flags.max_connects_per_second.or(l.max_connects_per_second),
-    };
+    let mut limits = Limits::default();
+    limits.overlay(&file.limits).overlay(&flags.limits);
+    limits.validate().map_err(|e| ConfigError(e.0))?;
+    if let Some(missing) = crate::unix::UnixDirs::open(&policy).missing().into_iter().next() {
+        return Err(ConfigError(missing));
+    }
     let audit = flags.audit.clone().or_else(|| file.audit.file.as_ref().map(|f| file.base.join(f)));
-    Ok(Sandbox { policy, limits, audit })
+    Ok(Sandbox { policy, resolver, limits, audit })
 }
 
 fn parse_addrs<'a>(origin: &str, addrs: impl Iterator<Item = &'a str>) -> Result<Vec<IpAddr>, ConfigError> {
@@ -289,7 +276,7 @@ mod tests {
             max_bytes_received = 2000
             max_connects_per_second = 3
             [unix]
-            dirs = ["run"]
+            dirs = ["."]
             abstract = ["app-*"]
             [sockopts]
             allow = ["SOL_SOCKET:SO_PRIORITY"]
@@ -298,21 +285,23 @@ mod tests {
             file = "audit.jsonl"
         "#;
         let mut file = PolicyFile::parse(text, "p.toml").unwrap();
-        file.base = PathBuf::from("/etc/capsock");
-        let flags = Flags { max_sockets: Some(20), hosts: vec!["cache.test=10.0.0.7".into()], ..Flags::default() };
+        let base = std::env::temp_dir();
+        file.base = base.clone();
+        let limits = LimitsOverlay { max_sockets: Some(20), ..LimitsOverlay::default() };
+        let flags = Flags { limits, hosts: vec!["cache.test=10.0.0.7".into()], ..Flags::default() };
         let sb = build_sandbox(Some(&file), &flags).unwrap();
         assert_eq!(sb.limits.max_sockets, 20, "the flag overrides the file");
         assert_eq!(sb.limits.max_connections, 5);
         assert_eq!(sb.limits.max_connects_per_second, Some(3));
-        assert_eq!(sb.policy.host_entry("DB.internal.").unwrap().len(), 2);
-        assert_eq!(sb.policy.host_entry("cache.test").unwrap()[0].to_string(), "10.0.0.7");
-        assert_eq!(sb.policy.hostname(), "sandbox-1");
-        assert_eq!(sb.policy.unix_dirs(), [PathBuf::from("/etc/capsock/run")]);
-        assert!(sb.policy.check_unix_abstract(b"app-1").allowed);
-        assert!(!sb.policy.check_unix_abstract(b"other").allowed);
-        assert!(sb.policy.check_sockopt("SOL_SOCKET:SO_PRIORITY", false).allowed);
-        assert!(!sb.policy.check_sockopt("IPPROTO_TCP:TCP_CORK", true).allowed);
-        assert_eq!(sb.audit, Some(PathBuf::from("/etc/capsock/audit.jsonl")));
+        assert_eq!(sb.resolver.host_entry("DB.internal.").unwrap().len(), 2);
+        assert_eq!(sb.resolver.host_entry("cache.test").unwrap()[0].to_string(), "10.0.0.7");
+        assert_eq!(sb.resolver.hostname(), "sandbox-1");
+        assert_eq!(sb.policy.unix_dirs(), [base.join(".")]);
+        assert!(sb.policy.check_unix_abstract(b"app-1").allowed());
+        assert!(!sb.policy.check_unix_abstract(b"other").allowed());
+        assert!(sb.policy.check_sockopt("SOL_SOCKET:SO_PRIORITY", false).allowed());
+        assert!(!sb.policy.check_sockopt("IPPROTO_TCP:TCP_CORK", true).allowed());
+        assert_eq!(sb.audit, Some(base.join("audit.jsonl")));
     }
 
     #[test]
@@ -331,6 +320,18 @@ mod tests {
             .and_then(|f| build_sandbox(Some(&f), &Flags::default()).map(|_| ()))
             .unwrap_err();
         assert!(err.0.contains("connect tcp://1.2.3.4") && err.0.contains("column"), "{err}");
+    }
+
+    #[test]
+    fn limits_and_dirs_are_checked_at_start() {
+        let err = PolicyFile::parse("[limits]\nmax_backlog = -1", "p.toml").unwrap_err();
+        assert!(err.0.contains("max_backlog"), "a negative backlog is refused with its key: {err}");
+        let file = PolicyFile::parse("[limits]\nmax_backlog = 4294967295", "p.toml").unwrap();
+        let err = build_sandbox(Some(&file), &Flags::default()).unwrap_err();
+        assert!(err.0.contains("max_backlog"), "{err}");
+        let file = PolicyFile::parse("[unix]\ndirs = [\"/nonexistent/capsock-run\"]", "p.toml").unwrap();
+        let err = build_sandbox(Some(&file), &Flags::default()).unwrap_err();
+        assert!(err.0.contains("/nonexistent/capsock-run"), "a missing directory names its path: {err}");
     }
 
     #[test]

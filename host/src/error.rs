@@ -1,14 +1,45 @@
-//! The host's error type: a WIT `error` for the guest, or a trap.
+//! The host's error type: a Python-style error for the guest, or a trap.
+//!
+//! The model is wasmtime-wasi's `TrappableError<T>`: the socket core speaks
+//! [`SockError`] and never names a generated WIT type; only the bindings
+//! layer (`bindings.rs`) turns a [`GuestError`] into the WIT `error` record.
+//! That keeps the core free of the bindings (no bindings ↔ error ↔ net
+//! import circle) and lets every layer build errors the same way.
 //!
 //! Every OS error passes through [`SockError::from_io`], which uses the one
 //! errno table in `capsock-abi`. capsock's WIT speaks Linux errno numbers; on
 //! a Linux host `raw_os_error` already is one, which is the only host OS this
 //! crate builds its socket layer for.
 
-use crate::bindings::capsock::socket::types::{Error as WitError, ErrorKind};
-use crate::policy::Decision;
 use capsock_abi::errno;
 use std::fmt;
+
+/// Which Python exception a [`GuestError`] stands for (the WIT's
+/// `error-kind`, one to one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Os,
+    Timeout,
+    Gai,
+    Herror,
+    Value,
+    Overflow,
+    TypeError,
+}
+
+/// An error the guest sees as a Python exception (the WIT `error` record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestError {
+    pub kind: Kind,
+    /// Linux errno for `Os`, `EAI_*` for `Gai`, `h_errno` for `Herror`.
+    pub errno: i32,
+    /// The symbolic name of `errno`, or empty.
+    pub name: String,
+    /// Python's `str(e)` after `[Errno N] `.
+    pub message: String,
+    /// For policy decisions and limits: what decided.
+    pub rule: Option<String>,
+}
 
 /// What a host function returns on failure.
 ///
@@ -16,7 +47,7 @@ use std::fmt;
 /// `Trap` ends the guest instance (only that one) — used for faults that no
 /// well-behaved SDK can cause, such as a handle that is not in the table.
 pub enum SockError {
-    Guest(WitError),
+    Guest(GuestError),
     Trap(wasmtime::Error),
 }
 
@@ -31,8 +62,8 @@ impl SockError {
 
     /// An `OSError` with a Linux errno and a message of our own.
     pub fn os_msg(errno: i32, message: impl Into<String>) -> Self {
-        SockError::Guest(WitError {
-            kind: ErrorKind::Os,
+        SockError::Guest(GuestError {
+            kind: Kind::Os,
             errno,
             name: capsock_abi::errno_name(errno).to_string(),
             message: message.into(),
@@ -42,8 +73,8 @@ impl SockError {
 
     /// `TimeoutError('timed out')`, as raised by a socket with a timeout.
     pub fn timeout() -> Self {
-        SockError::Guest(WitError {
-            kind: ErrorKind::Timeout,
+        SockError::Guest(GuestError {
+            kind: Kind::Timeout,
             errno: 0,
             name: String::new(),
             message: "timed out".to_string(),
@@ -58,7 +89,7 @@ impl SockError {
 
     /// `ValueError(message)`.
     pub fn value(message: impl Into<String>) -> Self {
-        Self::plain(ErrorKind::Value, message)
+        Self::plain(Kind::Value, message)
     }
 
     /// The error CPython raises for a refused timeout (`settimeout`'s
@@ -72,20 +103,44 @@ impl SockError {
 
     /// `OverflowError(message)`.
     pub fn overflow(message: impl Into<String>) -> Self {
-        Self::plain(ErrorKind::Overflow, message)
+        Self::plain(Kind::Overflow, message)
     }
 
-    fn plain(kind: ErrorKind, message: impl Into<String>) -> Self {
-        SockError::Guest(WitError { kind, errno: 0, name: String::new(), message: message.into(), rule: None })
+    /// `socket.gaierror` with glibc's `EAI_*` code and text.
+    pub fn gai(code: i32) -> Self {
+        let (name, message) = capsock_abi::gai_error(code);
+        SockError::Guest(GuestError {
+            kind: Kind::Gai,
+            errno: code,
+            name: name.to_string(),
+            message: message.to_string(),
+            rule: None,
+        })
+    }
+
+    /// `socket.herror` with an `h_errno` value and its text.
+    pub fn herror(code: i32) -> Self {
+        let (name, message) = capsock_abi::h_error(code);
+        SockError::Guest(GuestError {
+            kind: Kind::Herror,
+            errno: code,
+            name: name.to_string(),
+            message: message.to_string(),
+            rule: None,
+        })
+    }
+
+    fn plain(kind: Kind, message: impl Into<String>) -> Self {
+        SockError::Guest(GuestError { kind, errno: 0, name: String::new(), message: message.into(), rule: None })
     }
 
     /// `PermissionError` for a policy denial. The message names the
     /// operation, what it named, and the rule that decided, so a guest author
     /// can see at once which grant is missing.
-    pub fn denied(what: impl fmt::Display, decision: &Decision) -> Self {
-        let reason = decision.reason();
-        SockError::Guest(WitError {
-            kind: ErrorKind::Os,
+    pub fn denied(what: impl fmt::Display, reason: &str) -> Self {
+        let reason = reason.to_string();
+        SockError::Guest(GuestError {
+            kind: Kind::Os,
             errno: errno::EACCES,
             name: "EACCES".to_string(),
             message: format!("Permission denied by capsock policy: {what} ({reason})"),
@@ -97,8 +152,8 @@ impl SockError {
     /// limit), with the reason as its message.
     pub fn refused(errno: i32, message: impl Into<String>) -> Self {
         let message = message.into();
-        SockError::Guest(WitError {
-            kind: ErrorKind::Os,
+        SockError::Guest(GuestError {
+            kind: Kind::Os,
             errno,
             name: capsock_abi::errno_name(errno).to_string(),
             rule: Some(message.clone()),
@@ -106,11 +161,31 @@ impl SockError {
         })
     }
 
+    /// `PermissionError` with its own message and a short `rule` (what an
+    /// audit line and `Error::rule()` show).
+    pub fn refused_with_rule(errno: i32, rule: String, message: String) -> Self {
+        SockError::Guest(GuestError {
+            kind: Kind::Os,
+            errno,
+            name: capsock_abi::errno_name(errno).to_string(),
+            rule: Some(rule),
+            message,
+        })
+    }
+
+    /// What decided, for policy and limit errors.
+    pub fn rule(&self) -> Option<String> {
+        match self {
+            SockError::Guest(e) => e.rule.clone(),
+            SockError::Trap(_) => None,
+        }
+    }
+
     /// A limit reached: `errno`'s text, then which limit (`rule`, e.g.
     /// `limit max_connections=2`).
     pub fn limit(errno: i32, rule: String) -> Self {
-        SockError::Guest(WitError {
-            kind: ErrorKind::Os,
+        SockError::Guest(GuestError {
+            kind: Kind::Os,
             errno,
             name: capsock_abi::errno_name(errno).to_string(),
             message: format!("{}: capsock {rule} reached", capsock_abi::strerror(errno)),
@@ -133,7 +208,7 @@ impl SockError {
     /// The Linux errno, for `os` errors.
     pub fn errno(&self) -> Option<i32> {
         match self {
-            SockError::Guest(e) if matches!(e.kind, ErrorKind::Os) => Some(e.errno),
+            SockError::Guest(e) if e.kind == Kind::Os => Some(e.errno),
             _ => None,
         }
     }

@@ -2,13 +2,16 @@
 //!
 //! A plugin platform may want to ask an operator, a service or a database
 //! before granting something no rule covers. Install a [`Hook`] in
-//! [`RunOptions::hook`](crate::RunOptions::hook); it is asked only in the
-//! default-deny case (an explicit deny rule is final, an allow rule needs no
-//! asking), its answer is remembered for the instance (so a guest sending a
-//! thousand datagrams asks once), and the guest waits for it without holding
-//! a thread.
+//! [`RunOptions::hook`](crate::RunOptions::hook) or with
+//! [`CapsockCtxBuilder::hook`](crate::CapsockCtxBuilder::hook); the mediator
+//! (`mediate.rs`) asks it only when no rule decides (an explicit deny rule is
+//! final, an allow rule needs no asking): for addresses on capsock's sockets
+//! and on `wasi:sockets` alike, for well-formed names, and for multicast
+//! groups. Its answer is remembered for the instance per `(action, target)`
+//! (so a guest sending a thousand datagrams asks once, whichever socket API
+//! it uses), and the guest waits for it without holding a thread.
 
-use crate::policy::{Action, Decision};
+use capsock_policy::Action;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -17,9 +20,10 @@ use std::pin::Pin;
 pub struct Query {
     /// The instance asking (as it appears in the audit trail).
     pub instance: String,
-    /// `connect` or `listen`.
+    /// `connect`, `listen` or `resolve`.
     pub action: Action,
-    /// What the operation names, as the policy writes it: `tcp://10.0.0.5:443`.
+    /// What the operation names, as the policy writes it: `tcp://10.0.0.5:443`,
+    /// or the name for a lookup.
     pub target: String,
 }
 
@@ -35,7 +39,3 @@ pub trait Hook: Send + Sync {
 /// The bound on remembered answers per instance; past it, the memory is
 /// cleared and the hook is asked again.
 pub const HOOK_MEMORY: usize = 1024;
-
-pub(crate) fn decision(allowed: bool) -> Decision {
-    Decision { allowed, rule: Some(format!("hook {}", if allowed { "granted" } else { "refused" })) }
-}

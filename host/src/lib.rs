@@ -3,11 +3,18 @@
 //!
 //! A guest built against the `capsock:socket` WIT (usually through the
 //! `capsock` guest SDK) gets Python's socket module; every operation that
-//! names an address, a name, a path or an option passes the [`Policy`]
-//! first, and a denial is a `PermissionError` naming the rule.
+//! names an address, a name, a path or an option passes one mediator
+//! (`mediate.rs`) that asks the [`Policy`] first, and a denial is a
+//! `PermissionError` naming the rule.
 //!
-//! The library is the product; the `capsock` command is a thin layer over
-//! [`Runtime`], which a plugin platform uses directly:
+//! The library is the product, in two layers:
+//!
+//! - the embedding API, shaped like wasmtime-wasi's, for hosts that already
+//!   have a store and a world of their own: [`CapsockCtx`] (one guest
+//!   instance's sockets, policy, limits, audit), [`CapsockView`] (how a
+//!   store's data hands capsock its view) and [`add_to_linker`];
+//! - [`Runtime`], which runs `wasi:cli/run` guests on top of it; the
+//!   `capsock` command is a thin layer over that:
 //!
 //! ```no_run
 //! # async fn demo() -> wasmtime::Result<()> {
@@ -19,37 +26,36 @@
 //! println!("guest exited with {}", exit.code);
 //! # Ok(()) }
 //! ```
+//!
+//! The crate's map is `docs/architecture.md`.
 
 mod addr;
 pub mod audit;
 mod bindings;
 pub mod cli;
-pub mod cmsg;
+mod cmsg;
 pub mod config;
-pub mod error;
+mod ctx;
+mod error;
 pub mod hook;
-pub mod net;
-pub mod policy;
+mod limits;
+mod mediate;
+mod net;
 mod poll;
 mod resolver;
 pub mod runtime;
 mod sockets;
-pub mod sockopt;
+mod sockopt;
 mod unix;
 
-pub use audit::AuditSink;
+/// The capability policy (the `capsock-policy` crate): rules, their
+/// parser and the pure decision functions.
+pub use capsock_policy as policy;
+
+pub use audit::{AuditOp, AuditSink};
+pub use capsock_policy::Policy;
+pub use ctx::{BuildError, CapsockCtx, CapsockCtxBuilder, CapsockCtxView, CapsockView, Stats, add_to_linker};
 pub use hook::{Hook, Query};
-pub use net::Limits;
-pub use policy::Policy;
-pub use runtime::{Exit, Guest, Output, RunOptions, Runtime, Stats, TimedOut, Trapped};
-
-use wasmtime::component::{HasSelf, Linker};
-
-/// Add capsock's interfaces (sockets, resolver, poll) to a linker whose
-/// store data is [`runtime::GuestState`].
-///
-/// # Errors
-/// When the linker already defines them.
-pub fn add_to_linker(linker: &mut Linker<runtime::GuestState>) -> wasmtime::Result<()> {
-    bindings::Imports::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
-}
+pub use limits::{LimitError, Limits, LimitsOverlay};
+pub use resolver::{DEFAULT_HOSTNAME, ResolverConfig};
+pub use runtime::{Exit, Guest, GuestState, Output, RunOptions, Runtime, RuntimeBuilder, TimedOut, Trapped};

@@ -6,15 +6,15 @@
 //! so a guest blocked in `recv()` holds no OS thread: its fiber is parked
 //! until epoll says the socket is ready or its deadline passes.
 
+use crate::ctx::CapsockCtx;
 use crate::error::{SockError, SockResult};
-use crate::policy::Policy;
 use capsock_abi::errno;
 use socket2::Socket;
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
@@ -47,44 +47,6 @@ impl SocketHandle {
     /// readable after `close()`.
     pub fn for_core(fd: i32, core: &Core) -> SocketHandle {
         SocketHandle { fd, family: core.family, ty: core.ty, proto: core.proto, timeout: core.timeout }
-    }
-}
-
-/// Per-instance limits. Each, when reached, fails the operation with a
-/// clear error naming it — never a hang — and loses nothing already done.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Sockets open at once, detached ones included. Past it, creating or
-    /// accepting a socket fails with `EMFILE`; a pending connection stays in
-    /// the listener's backlog.
-    pub max_sockets: usize,
-    /// Connected stream sockets at once (made by `connect` or `accept`).
-    /// Past it, `connect` and `accept` raise `PermissionError`; a pending
-    /// connection stays in the backlog.
-    pub max_connections: usize,
-    /// The largest `listen` backlog; larger requests are clamped, as Linux
-    /// clamps to `somaxconn`.
-    pub max_backlog: i32,
-    /// Bytes the instance may send in all. A send that would pass it sends
-    /// what fits (a short send); the next raises `PermissionError`.
-    pub max_bytes_sent: Option<u64>,
-    /// Bytes the instance may receive in all; as `max_bytes_sent`.
-    pub max_bytes_received: Option<u64>,
-    /// `connect` calls per second (a sliding one-second window). Past it,
-    /// `connect` raises `PermissionError`; nothing is sent.
-    pub max_connects_per_second: Option<u32>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_sockets: 1024,
-            max_connections: 1024,
-            max_backlog: 4096,
-            max_bytes_sent: None,
-            max_bytes_received: None,
-            max_connects_per_second: None,
-        }
     }
 }
 
@@ -194,12 +156,19 @@ impl Core {
         if dontwait || self.nonblocking() {
             return Wait::NonBlocking;
         }
+        // A deadline past what the clock can represent (a guest's
+        // `SO_RCVTIMEO` of `i64::MAX` seconds) is no deadline: waiting
+        // forever is what it means, and adding it must never panic.
+        let until = |t: Duration, expiry| match Instant::now().checked_add(t) {
+            Some(at) => Wait::Until(at, expiry),
+            None => Wait::Forever,
+        };
         if let Some(t) = self.timeout {
-            return Wait::Until(Instant::now() + t, Expiry::Timeout);
+            return until(t, Expiry::Timeout);
         }
         let os = if interest.is_readable() { self.rcvtimeo } else { self.sndtimeo };
         match os {
-            Some(t) => Wait::Until(Instant::now() + t, Expiry::Eagain),
+            Some(t) => until(t, Expiry::Eagain),
             None => Wait::Forever,
         }
     }
@@ -281,54 +250,12 @@ pub async fn io_op<T>(
     }
 }
 
-/// A guest instance's network state.
-pub struct NetCtx {
-    pub policy: Arc<Policy>,
-    pub limits: Limits,
-    /// Slot `i` holds fileno `FIRST_FD + i`.
-    fds: Vec<Option<Core>>,
-    open: usize,
-    pub bytes_sent: u64,
-    pub bytes_received: u64,
-    /// Names this instance resolved, by the address they gave: a rule that
-    /// names a host also matches the IPs that name resolved to here.
-    resolved: std::collections::HashMap<std::net::IpAddr, Vec<String>>,
-    /// Connected stream sockets now open.
-    connections: usize,
-    /// When recent `connect` calls were made (at most
-    /// `max_connects_per_second` entries).
-    connect_times: VecDeque<Instant>,
-    /// This instance's audit trail.
-    pub audit: crate::audit::Audit,
-    /// The embedder's decision hook, and what it answered (bounded by
-    /// [`crate::hook::HOOK_MEMORY`]).
-    pub hook: Option<Arc<dyn crate::hook::Hook>>,
-    hook_answers: std::sync::Mutex<std::collections::HashMap<(crate::policy::Action, String), bool>>,
-}
-
 /// How many resolved addresses an instance remembers for name-based rules.
 /// Past it the table is cleared: later connects by IP are judged by IP
 /// rules until the name is resolved again. Bounds host memory per guest.
 pub const MAX_RESOLVED: usize = 4096;
 
-impl NetCtx {
-    pub fn new(policy: Arc<Policy>, limits: Limits, audit: crate::audit::Audit) -> NetCtx {
-        NetCtx {
-            connections: 0,
-            connect_times: VecDeque::new(),
-            audit,
-            hook: None,
-            hook_answers: Default::default(),
-            policy,
-            limits,
-            fds: Vec::new(),
-            open: 0,
-            bytes_sent: 0,
-            bytes_received: 0,
-            resolved: Default::default(),
-        }
-    }
-
+impl CapsockCtx {
     /// Record that `name` resolved to `addrs` for this instance.
     pub fn remember_resolution(&mut self, name: &str, addrs: impl IntoIterator<Item = std::net::IpAddr>) {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -357,30 +284,9 @@ impl NetCtx {
     }
 
     /// The error for a limit reached (`EMFILE` for sockets, a
-    /// `PermissionError` for the rest), audited.
+    /// `PermissionError` for the rest), audited by the mediator.
     pub(crate) fn limit_error(&self, errno: i32, what: &str, limit: impl std::fmt::Display) -> SockError {
-        let rule = format!("limit {what}={limit}");
-        self.audit.record("limit", what, false, &rule);
-        SockError::limit(errno, rule)
-    }
-
-    /// The default-deny decision, or the hook's answer when one is
-    /// installed.
-    pub async fn ask_hook(&self, action: crate::policy::Action, target: &str) -> crate::policy::Decision {
-        let Some(hook) = &self.hook else { return crate::policy::Decision { allowed: false, rule: None } };
-        let key = (action, target.to_string());
-        if let Some(&answer) = self.hook_answers.lock().ok().as_ref().and_then(|m| m.get(&key)) {
-            return crate::hook::decision(answer);
-        }
-        let query = crate::hook::Query { instance: self.audit.instance().to_string(), action, target: key.1.clone() };
-        let answer = hook.decide(query).await;
-        if let Ok(mut m) = self.hook_answers.lock() {
-            if m.len() >= crate::hook::HOOK_MEMORY {
-                m.clear();
-            }
-            m.insert(key, answer);
-        }
-        crate::hook::decision(answer)
+        self.mediator.limit(errno, what, limit)
     }
 
     /// Fail if one more connection would pass `max_connections`.
@@ -474,13 +380,9 @@ impl NetCtx {
         }
         core
     }
-
-    pub fn open_sockets(&self) -> usize {
-        self.open
-    }
 }
 
-fn budget(net: &NetCtx, want: usize, used: u64, limit: Option<u64>, name: &str) -> SockResult<usize> {
+fn budget(net: &CapsockCtx, want: usize, used: u64, limit: Option<u64>, name: &str) -> SockResult<usize> {
     let Some(limit) = limit else { return Ok(want) };
     let left = limit.saturating_sub(used);
     // A zero-length call is free: it moves no bytes.
@@ -490,28 +392,13 @@ fn budget(net: &NetCtx, want: usize, used: u64, limit: Option<u64>, name: &str) 
     Ok(want.min(usize::try_from(left).unwrap_or(usize::MAX)))
 }
 
-/// How many names [`OS_QUERIES`] keeps.
-pub const OS_QUERY_LOG: usize = 1024;
-
-/// The names this process sent to the OS resolver (`getaddrinfo(3)`), most
-/// recent last, at most [`OS_QUERY_LOG`]. A diagnostic, and the proof a
-/// test needs that a name the policy refused never left the host: the
-/// resolver records a name here just before the query and only after the
-/// policy allowed it.
-pub static OS_QUERIES: std::sync::Mutex<VecDeque<String>> = std::sync::Mutex::new(VecDeque::new());
-
-/// Whether `name` (compared case-insensitively) is among the recent
-/// [`OS_QUERIES`].
-pub fn os_queried(name: &str) -> bool {
-    OS_QUERIES.lock().is_ok_and(|log| log.iter().any(|n| n.eq_ignore_ascii_case(name)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::Limits;
 
-    fn ctx(limits: Limits) -> NetCtx {
-        NetCtx::new(Arc::new(Policy::deny_all()), limits, crate::audit::Audit::new(None, "test"))
+    fn ctx(limits: Limits) -> CapsockCtx {
+        CapsockCtx::builder(capsock_policy::Policy::deny_all()).limits(limits).build()
     }
 
     #[test]

@@ -21,9 +21,9 @@
 //! (here and in `io_op`) learn readiness afresh.
 
 use crate::bindings::capsock::socket::poll::{Host, Selected};
+use crate::ctx::{CapsockCtx, CapsockCtxView};
 use crate::error::{SockError, SockResult};
-use crate::net::{Fd, NetCtx, SocketHandle};
-use crate::runtime::GuestState;
+use crate::net::{Fd, SocketHandle};
 use capsock_abi::errno;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::poll_fn;
@@ -136,7 +136,7 @@ fn closed_now(host: RawFd) -> io::Result<bool> {
 
 /// Wait until an entry is ready per the OS or `deadline` passes (`None`:
 /// forever); returns each entry's `revents` from the last `poll(2)`.
-async fn wait_ready(net: &mut NetCtx, entries: &[Entry], deadline: Option<Instant>) -> SockResult<Vec<i16>> {
+async fn wait_ready(net: &mut CapsockCtx, entries: &[Entry], deadline: Option<Instant>) -> SockResult<Vec<i16>> {
     // Guest filenos the reactor cannot wait for in this call (module docs).
     let mut unwaitable = BTreeSet::new();
     // Registrations dropped in this call: once per socket at most, so a
@@ -260,7 +260,7 @@ fn poll_deadline(timeout: Option<f64>) -> SockResult<Option<Instant>> {
     Ok(Duration::try_from_secs_f64(t).ok().and_then(|d| Instant::now().checked_add(d)))
 }
 
-impl GuestState {
+impl CapsockCtxView<'_> {
     /// The entry for one socket of a `select` list: a closed socket object
     /// is CPython's `ValueError` (its `fileno()` is -1), a fileno that names
     /// no open socket `EBADF`, as `select(2)` says.
@@ -269,7 +269,7 @@ impl GuestState {
         if fd < 0 {
             return Err(SockError::value(format!("file descriptor cannot be a negative integer ({fd})")));
         }
-        let host = self.net.get(fd)?.sock().as_raw_fd();
+        let host = self.ctx.get(fd)?.sock().as_raw_fd();
         Ok(Entry { fd, host: Some(host), events, check: events })
     }
 
@@ -277,14 +277,14 @@ impl GuestState {
     /// not open is no error but `POLLNVAL` in its `revents`.
     fn poll_entry(&self, h: &Resource<SocketHandle>, events: u16) -> SockResult<Entry> {
         let fd = self.table.get(h)?.fd;
-        let host = self.net.get(fd).ok().map(|core| core.sock().as_raw_fd());
+        let host = self.ctx.get(fd).ok().map(|core| core.sock().as_raw_fd());
         // The bits are Linux's `short` events; reinterpret, as C does.
         let events = events as i16;
         Ok(Entry { fd, host, events, check: !0 })
     }
 }
 
-impl Host for GuestState {
+impl Host for CapsockCtxView<'_> {
     async fn select(
         &mut self,
         rlist: Vec<Resource<SocketHandle>>,
@@ -300,7 +300,7 @@ impl Host for GuestState {
         }
         // Python parses the lists before the timeout.
         let deadline = select_deadline(timeout)?;
-        let revents = wait_ready(&mut self.net, &entries, deadline).await?;
+        let revents = wait_ready(&mut *self.ctx, &entries, deadline).await?;
         let ready = |offset: usize, len: usize| -> Vec<u32> {
             (0..len).filter(|&i| entries[offset + i].ready(revents[offset + i])).map(|i| i as u32).collect()
         };
@@ -323,7 +323,7 @@ impl Host for GuestState {
         let entries =
             sockets.iter().zip(&events).map(|(h, &ev)| self.poll_entry(h, ev)).collect::<SockResult<Vec<_>>>()?;
         let deadline = poll_deadline(timeout)?;
-        let revents = wait_ready(&mut self.net, &entries, deadline).await?;
+        let revents = wait_ready(&mut *self.ctx, &entries, deadline).await?;
         Ok(revents.into_iter().map(|r| r as u16).collect())
     }
 }

@@ -5,14 +5,15 @@
 //!
 //! 1. Numeric hosts (`127.0.0.1`, `127.1`, `::1`, `fe80::1%2`) and `None`
 //!    are answered here and need no rule: nothing is looked up.
-//! 2. Every name passes [`Policy::check_name`] first (`resolve` rules, and
+//! 2. Every name passes the mediator first (`resolve` rules, and
 //!    names that `connect` rules imply). **A denied lookup raises
 //!    `PermissionError` (`EACCES`) naming the deciding rule**, like every
 //!    other denial in capsock, rather than a `gaierror`: a guest author sees
 //!    at once which grant is missing, and Python code that catches
 //!    `OSError` around lookups (as `create_connection` does) still catches
 //!    it.
-//! 3. Allowed names are answered by the policy's `[hosts]` table, then by
+//! 3. Allowed names are answered by the sandbox's `[hosts]` table
+//!    ([`ResolverConfig`]), then by
 //!    the built-in `localhost` ([`hosts`]), and only then by the OS
 //!    resolver, on a blocking thread: at most [`MAX_CONCURRENT_LOOKUPS`]
 //!    run at once, and a lookup that takes longer than [`LOOKUP_TIMEOUT`]
@@ -37,18 +38,68 @@
 mod hosts;
 mod services;
 
+use crate::audit::AuditOp;
 use crate::bindings::capsock::socket::resolver::{Addrinfo, Host, Hostent};
-use crate::bindings::capsock::socket::types::{Address, Error as WitError, ErrorKind};
+use crate::bindings::capsock::socket::types::Address;
+use crate::ctx::CapsockCtxView;
 use crate::error::{SockError, SockResult};
-use crate::net::{OS_QUERIES, OS_QUERY_LOG};
-use crate::policy::{Action, Decision, Request, Scheme};
-use crate::runtime::GuestState;
 use capsock_abi::consts::*;
+use capsock_policy::{Scheme, Verdict};
+use std::collections::BTreeMap;
 use std::ffi::{CStr, CString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+/// The host name a guest sees unless the sandbox names another.
+pub const DEFAULT_HOSTNAME: &str = "capsock";
+
+/// The resolver's configuration for a sandbox: names capsock answers
+/// itself, and the host name it shows. These grant nothing (a lookup still
+/// needs a rule), which is why they live here and not in the policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResolverConfig {
+    /// The `[hosts]` table. Keys are lowercase without a trailing dot.
+    hosts: BTreeMap<String, Vec<IpAddr>>,
+    /// What `gethostname()` tells the guest; `None` means
+    /// [`DEFAULT_HOSTNAME`].
+    hostname: Option<String>,
+}
+
+impl ResolverConfig {
+    /// Answer `name` with `addrs` inside capsock (the `[hosts]` table),
+    /// before and instead of the OS resolver.
+    ///
+    /// This grants nothing by itself: resolving the name still needs a rule
+    /// that allows it, and connecting needs a rule for the name or the IP.
+    pub fn add_host(&mut self, name: &str, addrs: Vec<IpAddr>) -> &mut Self {
+        self.hosts.insert(name.trim_end_matches('.').to_ascii_lowercase(), addrs);
+        self
+    }
+
+    /// The `[hosts]` entry for `name` (case-insensitive, trailing dot
+    /// ignored), if any.
+    pub fn host_entry(&self, name: &str) -> Option<&[IpAddr]> {
+        self.hosts.get(&name.trim_end_matches('.').to_ascii_lowercase()).map(Vec::as_slice)
+    }
+
+    /// The whole `[hosts]` table.
+    pub fn hosts(&self) -> &BTreeMap<String, Vec<IpAddr>> {
+        &self.hosts
+    }
+
+    /// Set the name `gethostname()` gives the guest.
+    pub fn set_hostname(&mut self, name: &str) -> &mut Self {
+        self.hostname = Some(name.to_string());
+        self
+    }
+
+    /// The name `gethostname()` gives the guest.
+    pub fn hostname(&self) -> &str {
+        self.hostname.as_deref().unwrap_or(DEFAULT_HOSTNAME)
+    }
+}
 
 /// OS lookups running at once, across every guest in the process. Each
 /// holds a blocking thread for as long as the system resolver takes.
@@ -78,25 +129,11 @@ const HOST_NOT_FOUND: i32 = 1;
 const NO_RECOVERY: i32 = 3;
 
 fn gai(code: i32) -> SockError {
-    let (name, message) = capsock_abi::gai_error(code);
-    SockError::Guest(WitError {
-        kind: ErrorKind::Gai,
-        errno: code,
-        name: name.to_string(),
-        message: message.to_string(),
-        rule: None,
-    })
+    SockError::gai(code)
 }
 
 fn herror(code: i32) -> SockError {
-    let (name, message) = capsock_abi::h_error(code);
-    SockError::Guest(WitError {
-        kind: ErrorKind::Herror,
-        errno: code,
-        name: name.to_string(),
-        message: message.to_string(),
-        rule: None,
-    })
+    SockError::herror(code)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,43 +284,18 @@ fn socket_tuples(svc: &Svc<'_>, socktype: i32, proto: i32) -> SockResult<Vec<(i3
 }
 
 // ---------------------------------------------------------------------------------------------
-// Numeric hosts (glibc's own parsers, so the accepted forms are glibc's).
-
-// The C library's address parsers (the `libc` crate does not declare
-// them); using glibc's own keeps the accepted forms exactly glibc's.
-unsafe extern "C" {
-    fn inet_aton(cp: *const libc::c_char, inp: *mut libc::in_addr) -> libc::c_int;
-    fn inet_pton(af: libc::c_int, src: *const libc::c_char, dst: *mut libc::c_void) -> libc::c_int;
-    fn inet_ntop(
-        af: libc::c_int,
-        src: *const libc::c_void,
-        dst: *mut libc::c_char,
-        size: libc::socklen_t,
-    ) -> *const libc::c_char;
-}
+// Numeric hosts (glibc's parsers, ported in `capsock_abi::inet`, so the
+// accepted forms are glibc's whatever C library the host runs on).
 
 /// glibc's `__inet_aton_exact`: `inet_aton` forms (`127.1`, `0x7f.1`) with
 /// nothing after them.
 fn inet_aton_exact(s: &str) -> Option<Ipv4Addr> {
-    // `inet_aton` stops at whitespace and accepts what follows; the exact
-    // form accepts nothing there, so no whitespace may appear at all.
-    if s.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b) {
-        return None;
-    }
-    let c = CString::new(s).ok()?;
-    let mut addr = libc::in_addr { s_addr: 0 };
-    // SAFETY: `c` is a NUL-terminated string and `addr` a valid out-pointer.
-    let ok = unsafe { inet_aton(c.as_ptr(), &mut addr) };
-    (ok != 0).then(|| Ipv4Addr::from(u32::from_be(addr.s_addr)))
+    capsock_abi::inet::inet_aton_exact(s)
 }
 
 /// glibc's `inet_pton(AF_INET6)`.
 fn inet_pton6(s: &str) -> Option<Ipv6Addr> {
-    let c = CString::new(s).ok()?;
-    let mut buf = [0u8; 16];
-    // SAFETY: `c` is NUL-terminated and `buf` holds an `in6_addr`.
-    let ok = unsafe { inet_pton(libc::AF_INET6, c.as_ptr(), buf.as_mut_ptr().cast()) };
-    (ok == 1).then(|| Ipv6Addr::from(buf))
+    capsock_abi::inet::inet_pton6(s)
 }
 
 /// glibc's `__inet6_scopeid_pton` without interface names (a guest sees no
@@ -297,23 +309,7 @@ fn scope_id(s: &str) -> Option<u32> {
 
 /// glibc's `inet_ntop`, whose IPv6 text CPython returns.
 fn ip_text(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => {
-            let mut buf = [0 as libc::c_char; 64];
-            let octets = v6.octets();
-            // SAFETY: `octets` is an `in6_addr`; `buf` is larger than
-            // INET6_ADDRSTRLEN and its length is passed.
-            let p = unsafe {
-                inet_ntop(libc::AF_INET6, octets.as_ptr().cast(), buf.as_mut_ptr(), buf.len() as libc::socklen_t)
-            };
-            if p.is_null() {
-                return v6.to_string();
-            }
-            // SAFETY: inet_ntop wrote a NUL-terminated string into `buf`.
-            unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
-        }
-    }
+    capsock_abi::inet::inet_ntop(ip)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,12 +331,6 @@ async fn os_lookup(name: &str, family: i32, flags: i32) -> SockResult<OsAnswer> 
         Ok(Ok(p)) => p,
         Ok(Err(_)) | Err(_) => return Err(gai(EAI_AGAIN)),
     };
-    if let Ok(mut log) = OS_QUERIES.lock() {
-        if log.len() == OS_QUERY_LOG {
-            log.pop_front();
-        }
-        log.push_back(name.to_string());
-    }
     let owned = name.to_string();
     // The permit moves into the blocking task, so a lookup that outlives
     // its timeout still holds its slot until the OS call returns: the bound
@@ -443,7 +433,7 @@ fn schemes_for(socktype: i32) -> &'static [Scheme] {
     }
 }
 
-impl GuestState {
+impl CapsockCtxView<'_> {
     /// Resolve `host` for `family` under the policy: numeric hosts and
     /// `None` directly, names through [`Self::resolve_name`].
     ///
@@ -516,14 +506,17 @@ impl GuestState {
         port: u16,
         socktype: i32,
     ) -> SockResult<Lookup> {
-        let policy = Arc::clone(&self.net.policy);
-        let decision = policy.check_name(name);
-        self.net.audit.record("resolve", name, decision.allowed, &decision.reason());
-        if !decision.allowed {
-            return Err(SockError::denied(format_args!("resolve {name}"), &decision));
+        let mediator = Arc::clone(&self.ctx.mediator);
+        // A string that is no host name at all is the resolver's error when
+        // every name would be granted anyway (as glibc says EAI_NONAME);
+        // otherwise the policy's default deny answers, naming no rule.
+        if capsock_policy::canonical_name(name).is_err() && mediator.grants_every_name() {
+            return Err(gai(EAI_NONAME));
         }
+        mediator.name(name).await?;
         let key = name.trim_end_matches('.').to_ascii_lowercase();
-        let (answers, canon) = if let Some(ips) = policy.host_entry(name) {
+        let config = Arc::clone(&self.ctx.resolver);
+        let (answers, canon) = if let Some(ips) = config.host_entry(name) {
             (ips.iter().map(|ip| (*ip, 0)).collect(), key.clone())
         } else if key == "localhost" {
             let (ips, canon) = hosts::localhost();
@@ -531,6 +524,9 @@ impl GuestState {
         } else {
             // AF_INET6 with AI_V4MAPPED needs the IPv4 answers too.
             let os_family = if family == AF_INET6 && flags & AI_V4MAPPED != 0 { AF_UNSPEC } else { family };
+            // The record a test (or an operator) reads to know which names
+            // left the host; written only after the policy allowed the name.
+            mediator.audit().record(AuditOp::Lookup, name, true, "os resolver");
             let (canon, answers) = os_lookup(name, os_family, flags).await?;
             (answers, canon.unwrap_or_else(|| name.to_string()))
         };
@@ -539,30 +535,22 @@ impl GuestState {
             return Err(gai(EAI_NONAME));
         }
         let names = [key.clone()];
-        let mut denied: Option<Decision> = None;
+        let mut denied: Option<Verdict> = None;
         let mut kept = Vec::with_capacity(answers.len());
         for (ip, scope) in answers {
             let judged = SocketAddr::new(ip.to_canonical(), port);
-            let verdict = schemes_for(socktype).iter().find_map(|&scheme| {
-                let d = policy.check(&Request { action: Action::Connect, scheme, addr: judged, names: &names });
-                // A refusal with a rule is a deny rule; an allow rule or the
-                // default deny leaves the address to be judged at connect.
-                (!d.allowed && d.rule.is_some()).then_some(d)
-            });
-            match verdict {
-                Some(d) => {
-                    // An answer a deny rule removes (DNS rebinding and the like).
-                    self.net.audit.record("resolve", &format!("{name} -> {ip}"), false, &d.reason());
-                    denied = Some(d);
-                }
-                None => kept.push((ip, scope)),
+            // An answer a deny rule removes (DNS rebinding and the like); an
+            // allow rule or no rule leaves it to be judged at connect.
+            match mediator.answer(name, judged, schemes_for(socktype), &names) {
+                Err(verdict) => denied = Some(verdict),
+                Ok(()) => kept.push((ip, scope)),
             }
         }
         if kept.is_empty() {
-            let d = denied.unwrap_or(decision);
-            return Err(SockError::denied(format_args!("connect to every address of {name}"), &d));
+            let reason = denied.map_or_else(|| "default deny".to_string(), |d| d.reason());
+            return Err(SockError::denied(format_args!("connect to every address of {name}"), &reason));
         }
-        self.net.remember_resolution(&key, kept.iter().map(|(ip, _)| ip.to_canonical()));
+        self.ctx.remember_resolution(&key, kept.iter().map(|(ip, _)| ip.to_canonical()));
         Ok(Lookup { addrs: kept, canon: (flags & AI_CANONNAME != 0).then_some(canon) })
     }
 
@@ -571,7 +559,7 @@ impl GuestState {
     fn reverse(&self, ip: IpAddr) -> Option<(String, Vec<String>)> {
         let ip = ip.to_canonical();
         if let Some((name, _)) =
-            self.net.policy.hosts().iter().find(|(_, ips)| ips.iter().any(|a| a.to_canonical() == ip))
+            self.ctx.resolver.hosts().iter().find(|(_, ips)| ips.iter().any(|a| a.to_canonical() == ip))
         {
             return Some((name.clone(), Vec::new()));
         }
@@ -591,7 +579,7 @@ impl GuestState {
     }
 }
 
-impl Host for GuestState {
+impl Host for CapsockCtxView<'_> {
     /// `getaddrinfo(host, service, family, type, proto, flags)`; see the
     /// module documentation for the policy.
     ///
@@ -667,7 +655,7 @@ impl Host for GuestState {
         } else {
             match self.reverse(sa.ip()) {
                 Some((name, _)) => {
-                    let own = self.net.policy.hostname();
+                    let own = self.ctx.resolver.hostname();
                     // NI_NOFQDN drops the sandbox's own domain, as glibc
                     // drops the local domain.
                     match own.split_once('.').map(|(_, domain)| format!(".{domain}")) {
@@ -731,7 +719,7 @@ impl Host for GuestState {
     }
 
     async fn gethostname(&mut self) -> SockResult<String> {
-        Ok(self.net.policy.hostname().to_string())
+        Ok(self.ctx.resolver.hostname().to_string())
     }
 
     /// # Errors
@@ -760,7 +748,7 @@ impl Host for GuestState {
     }
 
     async fn if_nameindex(&mut self) -> SockResult<Vec<(u32, String)>> {
-        // No interface is visible to a guest by default.
+        // No interface is visible to a guest.
         Ok(Vec::new())
     }
 }
@@ -804,12 +792,20 @@ mod tests {
     }
 
     #[test]
-    fn os_lookups_are_logged() {
+    fn os_lookups_answer() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         // `localhost` is in every /etc/hosts, so no DNS query leaves.
         let answer = rt.block_on(os_lookup("localhost", AF_INET, 0)).unwrap();
         assert!(answer.1.iter().any(|(ip, _)| ip.is_loopback()));
-        assert!(crate::net::os_queried("localhost"));
-        assert!(!crate::net::os_queried("never-asked.invalid"));
+    }
+
+    #[test]
+    fn the_hosts_table_ignores_case_and_a_trailing_dot() {
+        let mut c = ResolverConfig::default();
+        c.add_host("DB.test.", vec!["127.0.0.1".parse().unwrap()]);
+        assert_eq!(c.host_entry("db.TEST").map(<[IpAddr]>::len), Some(1));
+        assert_eq!(c.hostname(), DEFAULT_HOSTNAME);
+        c.set_hostname("sandbox-1");
+        assert_eq!(c.hostname(), "sandbox-1");
     }
 }

@@ -1,5 +1,7 @@
-//! The embedding API: compile a guest once, run it many times, each run its
-//! own instance with its own policy, sockets and limits.
+//! The batteries-included runner over the embedding API ([`crate::ctx`]):
+//! compile a guest once (pre-instantiated against one linker), run it many
+//! times, each run its own instance with its own policy, sockets and
+//! limits. `capsock run` is a thin layer over this.
 //!
 //! ```no_run
 //! # async fn demo() -> wasmtime::Result<()> {
@@ -13,17 +15,20 @@
 //! # Ok(()) }
 //! ```
 
-use crate::audit::{Audit, AuditSink};
+use crate::audit::{AuditOp, AuditSink};
+use crate::ctx::{CapsockCtx, CapsockCtxView, CapsockView, Stats};
 use crate::hook::Hook;
-use crate::net::{Limits, NetCtx};
-use crate::policy::Policy;
+use crate::limits::Limits;
+use crate::resolver::ResolverConfig;
+use capsock_policy::Policy;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::p2::bindings::Command;
+use wasmtime::{Config, Engine, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -31,11 +36,12 @@ use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 /// pure computation cannot starve other guests on the same thread for longer.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// The state of one guest instance.
+/// The state of one guest instance run by [`Runtime`]: WASI, capsock and
+/// the resource table they share — what any embedder's store type holds.
 pub struct GuestState {
-    pub(crate) wasi: WasiCtx,
-    pub(crate) table: ResourceTable,
-    pub(crate) net: NetCtx,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    capsock: CapsockCtx,
     limits: StoreLimits,
 }
 
@@ -45,10 +51,25 @@ impl WasiView for GuestState {
     }
 }
 
-/// A compiled guest program, cheap to clone and run many times.
+impl CapsockView for GuestState {
+    fn capsock(&mut self) -> CapsockCtxView<'_> {
+        CapsockCtxView { ctx: &mut self.capsock, table: &mut self.table }
+    }
+}
+
+/// A compiled guest program, pre-instantiated against the runtime's linker
+/// (imports resolved once), cheap to clone and run many times.
 #[derive(Clone)]
 pub struct Guest {
     component: Component,
+    pre: CommandPre<GuestState>,
+}
+
+impl Guest {
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
 }
 
 /// Where a guest's stdout and stderr go.
@@ -83,6 +104,8 @@ pub struct RunOptions {
     pub audit: Option<AuditSink>,
     /// Asked when no rule decides an address (see [`crate::hook`]).
     pub hook: Option<Arc<dyn Hook>>,
+    /// Names answered inside the sandbox (`[hosts]`) and its host name.
+    pub resolver: ResolverConfig,
     /// The longest the run may take, wall time. Past it the guest is
     /// stopped at its next yield point (within one epoch tick, even while
     /// computing) and its sockets are closed; `run` returns [`TimedOut`].
@@ -119,8 +142,16 @@ impl RunOptions {
             name: "guest".to_string(),
             audit: None,
             hook: None,
+            resolver: ResolverConfig::default(),
             deadline: None,
         }
+    }
+
+    /// Answer `name` with `addrs` inside the sandbox (a `[hosts]` entry; it
+    /// grants nothing by itself).
+    pub fn host(mut self, name: &str, addrs: impl IntoIterator<Item = IpAddr>) -> Self {
+        self.resolver.add_host(name, addrs.into_iter().collect());
+        self
     }
 
     /// Add one argument after `argv[0]`.
@@ -148,15 +179,6 @@ pub struct Exit {
     pub stats: Stats,
 }
 
-/// What one guest run did on the network, for an embedder to log or bill.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Payload bytes the guest's capsock sockets sent.
-    pub bytes_sent: u64,
-    /// Payload bytes they received.
-    pub bytes_received: u64,
-}
-
 /// A guest that trapped. Its sockets are closed; nothing else is affected.
 #[derive(Debug)]
 pub struct Trapped {
@@ -179,77 +201,139 @@ pub struct Runtime {
     linker: Linker<GuestState>,
 }
 
+/// How a [`Runtime`] is configured; [`Runtime::new`] takes the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct RuntimeBuilder {
+    compile_cache: bool,
+    pooling: Option<PoolingAllocationConfig>,
+}
+
+impl RuntimeBuilder {
+    /// Keep compiled guests in wasmtime's on-disk cache (in the user's cache
+    /// directory), so a guest compiled once loads without compiling again.
+    pub fn compile_cache(mut self, on: bool) -> Self {
+        self.compile_cache = on;
+        self
+    }
+
+    /// Allocate instances from wasmtime's pooling allocator: memories and
+    /// tables are reserved up front for `config`'s number of instances and
+    /// reused, so instantiation is a few page-table operations. For hosts
+    /// that run many short guests; the reservation is virtual memory.
+    pub fn pooling(mut self, config: PoolingAllocationConfig) -> Self {
+        self.pooling = Some(config);
+        self
+    }
+
+    /// An engine configured for async guests with epoch-based yielding, and
+    /// a linker with WASI and capsock.
+    ///
+    /// # Errors
+    /// When wasmtime cannot create the engine (or the cache, or the pool).
+    pub fn build(self) -> wasmtime::Result<Runtime> {
+        let mut config = Config::new();
+        if self.compile_cache {
+            config.cache(Some(wasmtime::Cache::new(wasmtime::CacheConfig::new())?));
+        }
+        if let Some(pool) = self.pooling {
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        }
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+        spawn_epoch_ticker(&engine)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        crate::add_to_linker(&mut linker)?;
+        Ok(Runtime { engine, linker })
+    }
+}
+
 impl Runtime {
     /// An engine configured for async guests with epoch-based yielding.
     ///
     /// # Errors
     /// When wasmtime cannot create the engine or link WASI.
     pub fn new() -> wasmtime::Result<Self> {
-        Self::build(false)
+        Self::builder().build()
     }
 
-    /// As [`Runtime::new`], with wasmtime's on-disk compile cache (in the
-    /// user's cache directory), so a guest compiled once loads without
-    /// compiling again. What `capsock run` uses.
+    /// Configure a runtime: compile cache, pooling allocator.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// As [`Runtime::new`], with wasmtime's on-disk compile cache. What
+    /// `capsock run` uses.
     ///
     /// # Errors
     /// As [`Runtime::new`], or when the cache cannot be set up.
     pub fn with_compile_cache() -> wasmtime::Result<Self> {
-        Self::build(true)
-    }
-
-    fn build(compile_cache: bool) -> wasmtime::Result<Self> {
-        let mut config = Config::new();
-        if compile_cache {
-            config.cache(Some(wasmtime::Cache::new(wasmtime::CacheConfig::new())?));
-        }
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config)?;
-        spawn_epoch_ticker(&engine);
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        crate::add_to_linker(&mut linker)?;
-        Ok(Runtime { engine, linker })
+        Self::builder().compile_cache(true).build()
     }
 
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
-    /// Compile a guest component from bytes (a `.wasm` component).
+    /// The linker every guest is instantiated with (WASI and capsock).
+    pub fn linker(&self) -> &Linker<GuestState> {
+        &self.linker
+    }
+
+    fn guest(&self, component: Component) -> wasmtime::Result<Guest> {
+        let pre = CommandPre::new(self.linker.instantiate_pre(&component)?)?;
+        Ok(Guest { component, pre })
+    }
+
+    /// Compile a guest component from bytes (a `.wasm` component) and
+    /// resolve its imports.
     ///
     /// # Errors
-    /// When the bytes are not a valid component.
+    /// When the bytes are not a valid component, or it imports what the
+    /// linker does not have, or does not export `wasi:cli/run`.
     pub fn load(&self, wasm: &[u8]) -> wasmtime::Result<Guest> {
-        Ok(Guest { component: Component::new(&self.engine, wasm)? })
+        self.guest(Component::new(&self.engine, wasm)?)
     }
 
     /// Compile a guest component from a file.
     ///
     /// # Errors
-    /// When the file cannot be read or is not a valid component.
+    /// As [`Runtime::load`], or when the file cannot be read.
     pub fn load_file(&self, path: impl AsRef<Path>) -> wasmtime::Result<Guest> {
         let path = path.as_ref();
         let component =
             Component::from_file(&self.engine, path).with_context(|| format!("loading guest {}", path.display()))?;
-        Ok(Guest { component })
+        self.guest(component).with_context(|| format!("linking guest {}", path.display()))
     }
 
     /// Run a guest's `wasi:cli/run` to completion in a fresh instance.
     ///
     /// Must be awaited inside a tokio runtime: the guest's sockets register
-    /// with its reactor. When the future ends (or is dropped) the instance is
-    /// dropped and every socket it held is closed.
+    /// with its reactor. The future is `Send`, so it may be spawned. When it
+    /// ends (or is dropped) the instance is dropped and every socket it held
+    /// is closed.
     ///
     /// # Errors
-    /// `Err` when instantiation fails or the guest traps; a downcast to
-    /// [`Trapped`] gives the captured output.
+    /// `Err` when the sandbox cannot be built (a granted AF_UNIX directory
+    /// is missing, a limit is invalid), when instantiation fails, or when
+    /// the guest traps; a downcast to [`Trapped`] gives the captured output,
+    /// to [`TimedOut`] a deadline.
     pub async fn run(&self, guest: &Guest, opts: RunOptions) -> wasmtime::Result<Exit> {
+        let mut builder = CapsockCtx::builder_shared(opts.policy.clone())
+            .limits(opts.limits.clone())
+            .instance_name(&opts.name)
+            .resolver(opts.resolver.clone());
+        if let Some(a) = &opts.audit {
+            builder = builder.audit(a.clone());
+        }
+        if let Some(h) = &opts.hook {
+            builder = builder.shared_hook(h.clone());
+        }
+        let capsock = builder.try_build().map_err(wasmtime::Error::new)?;
         let mut wasi = WasiCtxBuilder::new();
         wasi.arg(&opts.name).args(&opts.args).envs(&opts.env);
-        let audit = Audit::new(opts.audit.clone(), &opts.name);
-        wire_wasi_sockets(&mut wasi, opts.policy.clone(), audit.clone(), opts.hook.clone());
+        capsock.govern_wasi_sockets(&mut wasi);
         let (stdout, stderr) = match opts.output {
             Output::Inherit => {
                 wasi.inherit_stdout().inherit_stderr();
@@ -262,12 +346,10 @@ impl Runtime {
                 (Some(out), Some(err))
             }
         };
-        let mut net = NetCtx::new(opts.policy.clone(), opts.limits.clone(), audit);
-        net.hook = opts.hook.clone();
         let state = GuestState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
-            net,
+            capsock,
             limits: StoreLimitsBuilder::new().memory_size(opts.max_memory).build(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -275,7 +357,7 @@ impl Runtime {
         store.epoch_deadline_async_yield_and_update(1);
 
         let running = async {
-            let command = Command::instantiate_async(&mut store, &guest.component, &self.linker).await?;
+            let command = guest.pre.instantiate_async(&mut store).await?;
             command.wasi_cli_run().call_run(&mut store).await
         };
         let result = match opts.deadline {
@@ -285,17 +367,17 @@ impl Runtime {
             Some(limit) => match tokio::time::timeout(limit, running).await {
                 Ok(r) => r,
                 Err(_) => {
-                    store.data().net.audit.record("limit", "deadline", false, &format!("limit deadline={limit:?}"));
-                    store.data().net.audit.flush();
+                    let audit = store.data().capsock.audit();
+                    audit.record(AuditOp::Limit, "deadline", false, &format!("limit deadline={limit:?}"));
+                    audit.flush();
                     drop(store);
                     return Err(wasmtime::Error::new(TimedOut(limit)));
                 }
             },
         };
         // Close every socket now rather than whenever the caller drops us.
-        let net = &store.data().net;
-        let stats = Stats { bytes_sent: net.bytes_sent, bytes_received: net.bytes_received };
-        net.audit.flush();
+        let stats = store.data().capsock.stats();
+        store.data().capsock.audit().flush();
         drop(store);
         let take = |p: Option<MemoryOutputPipe>| p.map(|p| p.contents().to_vec()).unwrap_or_default();
         let (stdout, stderr) = (take(stdout), take(stderr));
@@ -310,72 +392,11 @@ impl Runtime {
     }
 }
 
-/// Put a guest's standard `wasi:sockets` (what Rust's `std::net` uses on
-/// wasm32-wasip2) under the same policy as capsock's own sockets.
-///
-/// What this path cannot express, because wasmtime-wasi decides it: name
-/// lookups are off (`resolve` rules apply to capsock's resolver only); an
-/// implicit bind to the wildcard address and port 0 (which wasmtime-wasi
-/// makes during `connect` and `send`) is always allowed, so listening is
-/// judged at `listen` with the real local address instead; a UDP socket
-/// receives from a sender a `connect udp` rule names, or from anyone when
-/// any `listen udp` rule exists (the check cannot tell which socket asks);
-/// no socket options, limits or byte counts apply.
-fn wire_wasi_sockets(wasi: &mut WasiCtxBuilder, policy: Arc<Policy>, audit: Audit, hook: Option<Arc<dyn Hook>>) {
-    use crate::policy::{Action, Request, Scheme};
-    use wasmtime_wasi::sockets::SocketAddrUse;
-    wasi.inherit_network().allow_tcp(true).allow_udp(true).allow_ip_name_lookup(false);
-    wasi.socket_addr_check(move |addr, use_| {
-        let addr = crate::addr::normalise(addr);
-        let implicit = addr.ip().is_unspecified() && addr.port() == 0;
-        let mut undecided = None;
-        let mut judge = |action, scheme| {
-            let d = policy.check(&Request { action, scheme, addr, names: &[] });
-            if d.rule.is_none() {
-                undecided = Some(action);
-            }
-            (d.allowed, d.reason())
-        };
-        let (op, (allowed, rule)) = match use_ {
-            SocketAddrUse::TcpBind | SocketAddrUse::UdpBind if implicit => {
-                ("bind", (true, "implicit wildcard bind (judged at listen/send)".to_string()))
-            }
-            SocketAddrUse::TcpBind | SocketAddrUse::TcpListen => ("listen", judge(Action::Listen, Scheme::Tcp)),
-            SocketAddrUse::UdpBind => ("listen", judge(Action::Listen, Scheme::Udp)),
-            SocketAddrUse::TcpAccept => ("accept", (true, "accepted on a granted listener".to_string())),
-            SocketAddrUse::TcpConnect => ("connect", judge(Action::Connect, Scheme::Tcp)),
-            SocketAddrUse::UdpSend => ("connect", judge(Action::Connect, Scheme::Udp)),
-            SocketAddrUse::UdpReceive => {
-                let (ok, rule) = judge(Action::Connect, Scheme::Udp);
-                if ok || policy.may_allow(Action::Listen, Scheme::Udp) {
-                    ("receive", (true, if ok { rule } else { "a listen udp rule exists".to_string() }))
-                } else {
-                    ("receive", (false, rule))
-                }
-            }
-        };
-        let target = format!("wasi:sockets {addr}");
-        if let (false, Some(action), Some(hook)) = (allowed, undecided, hook.clone()) {
-            // No rule decided: the embedder's hook does, as for capsock's
-            // own sockets.
-            let query = crate::hook::Query { instance: audit.instance().to_string(), action, target: target.clone() };
-            let audit = audit.clone();
-            return Box::pin(async move {
-                let answer = hook.decide(query).await;
-                audit.record(op, &target, answer, &crate::hook::decision(answer).reason());
-                answer
-            });
-        }
-        audit.record(op, &target, allowed, &rule);
-        Box::pin(async move { allowed })
-    });
-}
-
 /// Advance the engine's epoch every [`EPOCH_TICK`] until the engine is gone.
 ///
 /// The thread holds only a weak handle, so dropping the last [`Runtime`]
 /// (and every store) ends it within one tick.
-fn spawn_epoch_ticker(engine: &Engine) {
+fn spawn_epoch_ticker(engine: &Engine) -> wasmtime::Result<()> {
     let weak = engine.weak();
     std::thread::Builder::new()
         .name("capsock-epoch".into())
@@ -386,5 +407,6 @@ fn spawn_epoch_ticker(engine: &Engine) {
                 std::thread::sleep(EPOCH_TICK);
             }
         })
-        .expect("spawning the epoch thread");
+        .context("spawning the epoch thread")?;
+    Ok(())
 }

@@ -1,20 +1,21 @@
 //! `capsock:socket/sockets`: socket objects on real OS sockets.
 //!
-//! Every method that names an address or an option asks the policy first
-//! ([`GuestState::judge`]); no OS call is made for a denied operation.
+//! Every method that names an address, a path or an option asks the
+//! mediator first ([`crate::mediate`]) and names its [`Use`]; no OS call is
+//! made for a denied operation.
 
 use crate::addr;
 use crate::bindings::capsock::socket::sockets::{Ancillary, Host, HostSocket, Message, OptionValue};
-use crate::bindings::capsock::socket::types::{self, Address, Error as WitError, UnixAddress};
+use crate::bindings::capsock::socket::types::{Address, UnixAddress};
 use crate::cmsg;
+use crate::ctx::{CapsockCtx, CapsockCtxView};
 use crate::error::{SockError, SockResult};
-use crate::net::{Core, NetCtx, SocketHandle, io_op};
-use crate::policy::{Action, Request, Scheme};
-use crate::runtime::GuestState;
+use crate::mediate::{Use, normalise};
+use crate::net::{Core, SocketHandle, io_op};
 use crate::sockopt::{self, Grant};
-use crate::unix;
 use capsock_abi::consts::*;
 use capsock_abi::errno;
+use capsock_policy::Scheme;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::future::Future;
 use std::io;
@@ -70,66 +71,43 @@ fn scheme(ty: i32) -> Option<Scheme> {
     }
 }
 
-impl types::Host for GuestState {
-    fn convert_error(&mut self, err: SockError) -> wasmtime::Result<WitError> {
-        match err {
-            SockError::Guest(e) => Ok(e),
-            SockError::Trap(e) => Err(e),
-        }
-    }
-}
-
-impl GuestState {
+impl CapsockCtxView<'_> {
     fn fd(&self, h: &Resource<SocketHandle>) -> SockResult<i32> {
         Ok(self.table.get(h)?.fd)
     }
 
     fn core(&self, h: &Resource<SocketHandle>) -> SockResult<&Core> {
         let fd = self.fd(h)?;
-        self.net.get(fd)
+        self.ctx.get(fd)
     }
 
     fn core_mut(&mut self, h: &Resource<SocketHandle>) -> SockResult<&mut Core> {
         let fd = self.fd(h)?;
-        self.net.get_mut(fd)
+        self.ctx.get_mut(fd)
     }
 
-    /// See [`NetCtx::judge`]. Borrows only the network state, so the
-    /// future stays `Send` (the WASI context is not `Sync`).
-    fn judge(
-        &self,
-        action: Action,
-        scheme: Scheme,
-        addr: SocketAddr,
-    ) -> impl Future<Output = SockResult<()>> + Send + '_ {
-        self.net.judge(action, scheme, addr)
+    /// See [`CapsockCtx::judge`]. Borrows only the context, so the future
+    /// stays `Send` (the resource table is not `Sync`).
+    fn judge(&self, use_: Use, addr: SocketAddr) -> impl Future<Output = SockResult<()>> + Send + '_ {
+        self.ctx.judge(use_, addr)
     }
 
-    /// Vet an AF_UNIX address for bind (`create`) or connect, audited.
+    /// Vet an AF_UNIX address for bind (`create`) or connect, through the
+    /// mediator.
     fn judge_unix(
         &self,
         address: &Address,
         create: bool,
     ) -> SockResult<(SockAddr, Option<String>, Option<cap_std::fs::Dir>)> {
-        let op = if create { "listen" } else { "connect" };
+        let use_ = if create { Use::UnixBind } else { Use::UnixConnect };
+        let mediator = &self.ctx.mediator;
         match address {
-            Address::Unix(UnixAddress::Path(p)) => match unix::resolve(&self.net.policy, p, create) {
-                Ok(v) => {
-                    self.net.audit.record(op, &format!("unix:{p}"), true, &v.rule);
-                    Ok((SockAddr::unix(&v.os_path)?, Some(p.clone()), Some(v.dir)))
-                }
-                Err(e) => {
-                    self.net.audit.record(op, &format!("unix:{p}"), false, &format!("{e:?}"));
-                    Err(e)
-                }
-            },
+            Address::Unix(UnixAddress::Path(p)) => {
+                let v = mediator.unix_path(use_, p, self.ctx.unix.resolve(p, create))?;
+                Ok((SockAddr::unix(&v.os_path)?, Some(p.clone()), Some(v.dir)))
+            }
             Address::Unix(UnixAddress::AbstractName(name)) => {
-                let decision = self.net.policy.check_unix_abstract(name);
-                let target = format!("unix:@{}", String::from_utf8_lossy(name));
-                self.net.audit.record(op, &target, decision.allowed, &decision.reason());
-                if !decision.allowed {
-                    return Err(SockError::denied(format_args!("{op} {target}"), &decision));
-                }
+                mediator.unix_abstract(use_, Some(name))?;
                 let mut bytes = vec![0u8];
                 bytes.extend_from_slice(name);
                 let path = std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes));
@@ -139,11 +117,7 @@ impl GuestState {
             // reachable by others on the host like any abstract name, so it
             // needs the grant of all abstract names (`abstract = ["*"]`).
             Address::Unix(UnixAddress::Unnamed) if create => {
-                let decision = self.net.policy.check_unix_autobind();
-                self.net.audit.record(op, "unix:autobind", decision.allowed, &decision.reason());
-                if !decision.allowed {
-                    return Err(SockError::denied(format_args!("{op} unix:autobind"), &decision));
-                }
+                mediator.unix_abstract(use_, None)?;
                 Ok((SockAddr::unix("")?, None, None))
             }
             Address::Unix(UnixAddress::Unnamed) => Err(SockError::os(errno::EINVAL)),
@@ -152,7 +126,7 @@ impl GuestState {
     }
 
     fn judge_send<'a>(&'a self, core: &'a Core, dest: SocketAddr) -> impl Future<Output = SockResult<()>> + Send + 'a {
-        self.net.judge_send(core, dest)
+        self.ctx.judge_send(core, dest)
     }
 
     /// The OS side of `connect`: start it, and unless non-blocking, wait
@@ -189,7 +163,7 @@ impl GuestState {
 
     fn new_handle(&mut self, core: Core) -> SockResult<Resource<SocketHandle>> {
         let handle = SocketHandle::for_core(-1, &core);
-        let fd = self.net.insert(core)?;
+        let fd = self.ctx.insert(core)?;
         Ok(self.table.push(SocketHandle { fd, ..handle })?)
     }
 
@@ -212,9 +186,9 @@ impl GuestState {
         flags: i32,
     ) -> SockResult<Received> {
         let os_flags = check_flags(flags)?;
-        let cap = self.net.recv_budget((bufsize as usize).min(MAX_RECV))?;
+        let cap = self.ctx.recv_budget((bufsize as usize).min(MAX_RECV))?;
         let core = self.core(h)?;
-        let net = &self.net;
+        let net: &CapsockCtx = self.ctx;
         let wait = core.wait(Interest::READABLE, flags & MSG_DONTWAIT != 0);
         let mut buf: Vec<u8> = Vec::with_capacity(cap);
         let mut control = vec![0u8; (ancbufsize as usize).min(MAX_CONTROL)];
@@ -231,23 +205,9 @@ impl GuestState {
                     // firewall would; a peeked one is consumed first so the
                     // loop cannot spin on it.
                     if filter
-                        && let Some(peer) = src.as_socket().map(addr::normalise)
-                        && !net
-                            .policy
-                            .check(&Request {
-                                action: Action::Connect,
-                                scheme: Scheme::Udp,
-                                addr: peer,
-                                names: net.names_for(peer.ip()),
-                            })
-                            .allowed
+                        && let Some(peer) = src.as_socket().map(normalise)
+                        && !net.mediator.receive(peer, net.names_for(peer.ip()))
                     {
-                        net.audit.record(
-                            "receive",
-                            &format!("udp://{}", show(peer)),
-                            false,
-                            "no connect rule names the sender",
-                        );
                         if os_flags & MSG_PEEK != 0 {
                             s.recv_with_flags(&mut [MaybeUninit::uninit(); 1], os_flags & !MSG_PEEK)?;
                         }
@@ -272,7 +232,7 @@ impl GuestState {
                 break;
             }
         }
-        self.net.bytes_received += buf.len() as u64;
+        self.ctx.bytes_received += buf.len() as u64;
         got.data = buf;
         if let (Some(peer), false) = (got.from.as_ref().and_then(SockAddr::as_socket), filter) {
             let core = self.core_mut(h)?;
@@ -307,7 +267,7 @@ impl GuestState {
                         core.attached = false;
                         // Past the socket limit, `insert` refuses and the
                         // dropped core closes the descriptor.
-                        self.net.insert(core).ok()
+                        self.ctx.insert(core).ok()
                     }
                     // Not a socket: dropping `sock` closes it.
                     _ => None,
@@ -360,12 +320,12 @@ impl GuestState {
         };
         // A datagram is never cut short: it is sent whole or refused.
         let total: usize = buffers.iter().map(|b| b.len()).sum();
-        let budget = self.net.send_budget(total)?;
+        let budget = self.ctx.send_budget(total)?;
         if budget < total && core.ty != SOCK_STREAM {
-            return Err(self.net.limit_error(
+            return Err(self.ctx.limit_error(
                 errno::EACCES,
                 "max_bytes_sent",
-                self.net.limits.max_bytes_sent.unwrap_or_default(),
+                self.ctx.limits.max_bytes_sent.unwrap_or_default(),
             ));
         }
         let buffers = cut(buffers, budget);
@@ -377,12 +337,12 @@ impl GuestState {
             _ => sendmsg_os(s, &buffers, &control, dest.as_ref(), os_flags),
         })
         .await?;
-        self.net.bytes_sent += n as u64;
+        self.ctx.bytes_sent += n as u64;
         Ok(n)
     }
 }
 
-impl GuestState {
+impl CapsockCtxView<'_> {
     /// The sender as the guest sees it: an AF_UNIX path stays as the OS
     /// reports it, except that our own `/proc/self/fd` form never leaks.
     fn guest_address(&self, from: Option<&SockAddr>) -> Option<Address> {
@@ -392,7 +352,7 @@ impl GuestState {
                 Some(Address::Unix(UnixAddress::Unnamed))
             }
             // A path in a granted directory reads as the guest spells it.
-            Address::Unix(UnixAddress::Path(p)) => match unix::to_guest(&self.net.policy, std::path::Path::new(p)) {
+            Address::Unix(UnixAddress::Path(p)) => match self.ctx.unix.to_guest(std::path::Path::new(p)) {
                 Some(g) => Some(Address::Unix(UnixAddress::Path(g))),
                 None => Some(a),
             },
@@ -417,7 +377,7 @@ impl GuestState {
                 let mut raw = Vec::with_capacity(a.data.len());
                 for chunk in a.data.chunks_exact(4) {
                     let fileno = i32::from_ne_bytes(chunk.try_into().unwrap_or_default());
-                    raw.extend_from_slice(&self.net.get(fileno)?.sock().as_raw_fd().to_ne_bytes());
+                    raw.extend_from_slice(&self.ctx.get(fileno)?.sock().as_raw_fd().to_ne_bytes());
                 }
                 out.push((a.level, a.type_, raw));
                 continue;
@@ -433,32 +393,29 @@ impl GuestState {
     }
 }
 
-impl NetCtx {
-    /// Ask the policy and audit the answer; a denial is a
-    /// `PermissionError` naming the rule. When no rule decides and the
-    /// embedder installed a [`Hook`](crate::hook::Hook), the hook decides.
-    pub async fn judge(&self, action: Action, scheme: Scheme, addr: SocketAddr) -> SockResult<()> {
-        let addr = addr::normalise(addr);
-        let names = self.names_for(addr.ip());
-        let mut decision = self.policy.check(&Request { action, scheme, addr, names });
-        let target = format!("{scheme}://{}", show(addr));
-        if !decision.allowed && decision.rule.is_none() {
-            decision = self.ask_hook(action, &target).await;
-        }
-        self.audit.record(&action.to_string(), &target, decision.allowed, &decision.reason());
-        if decision.allowed { Ok(()) } else { Err(SockError::denied(format_args!("{action} {target}"), &decision)) }
+impl CapsockCtx {
+    /// Judge a use of an IP address through the mediator, with the names
+    /// this instance resolved to it; a denial is a `PermissionError` naming
+    /// the rule.
+    pub async fn judge(&self, use_: Use, addr: SocketAddr) -> SockResult<()> {
+        let names = self.names_for(normalise(addr).ip());
+        self.mediator.address(use_, addr, names).await
     }
 
     /// May this socket send to `dest`? A `connect` rule, or (for a socket
     /// bound under a `listen` rule) a recent sender it is replying to.
     pub async fn judge_send(&self, core: &Core, dest: SocketAddr) -> SockResult<()> {
-        let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
-        let norm = addr::normalise(dest);
-        if core.listen_granted && core.reply_peers.iter().any(|p| addr::normalise(*p) == norm) {
-            self.audit.record("connect", &format!("{scheme}://{}", show(norm)), true, "reply to a recent sender");
+        let use_ = match scheme(core.ty) {
+            Some(Scheme::Udp) => Use::UdpSend,
+            Some(Scheme::Tcp) => Use::TcpConnect,
+            None => return Err(SockError::os(errno::EOPNOTSUPP)),
+        };
+        let norm = normalise(dest);
+        if core.listen_granted && core.reply_peers.iter().any(|p| normalise(*p) == norm) {
+            self.mediator.reply(norm);
             return Ok(());
         }
-        self.judge(Action::Connect, scheme, dest).await
+        self.judge(use_, dest).await
     }
 }
 
@@ -556,14 +513,6 @@ fn sendmsg_os(s: &Socket, buffers: &[&[u8]], control: &[u8], dest: Option<&SockA
     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
 }
 
-/// An address as the policy and messages write it.
-fn show(addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) => a.to_string(),
-        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-    }
-}
-
 fn new_os_socket(family: i32, ty: i32, proto: i32) -> SockResult<Socket> {
     let domain = match family {
         AF_INET => Domain::IPV4,
@@ -594,12 +543,12 @@ fn refuse_family(family: i32, ty: i32) -> SockResult<()> {
     Err(SockError::refused(errno::EPERM, format!("Operation not permitted: capsock never grants {what}")))
 }
 
-impl Host for GuestState {
+impl Host for CapsockCtxView<'_> {
     async fn create_socket(&mut self, family: i32, socket_type: i32, proto: i32) -> SockResult<Resource<SocketHandle>> {
         let nonblock = socket_type & SOCK_NONBLOCK != 0;
         let ty = socket_type & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
         refuse_family(family, ty)?;
-        self.net.reserve(1)?;
+        self.ctx.reserve(1)?;
         let sock = new_os_socket(family, ty, proto)?;
         let mut core = Core::new(sock, family, ty, proto)?;
         if nonblock {
@@ -621,7 +570,7 @@ impl Host for GuestState {
             // fallback is done guest-side over a listener.
             return Err(SockError::os(errno::EOPNOTSUPP));
         }
-        self.net.reserve(2)?;
+        self.ctx.reserve(2)?;
         let sock_type = if ty == SOCK_STREAM {
             Type::STREAM
         } else if ty == SOCK_DGRAM {
@@ -636,7 +585,7 @@ impl Host for GuestState {
     }
 
     async fn from_fd(&mut self, fd: i32) -> SockResult<Resource<SocketHandle>> {
-        let core = self.net.get_mut(fd)?;
+        let core = self.ctx.get_mut(fd)?;
         if core.attached {
             return Err(SockError::os_msg(errno::EBADF, OWNED_FILENO));
         }
@@ -646,10 +595,10 @@ impl Host for GuestState {
     }
 
     async fn close_fd(&mut self, fd: i32) -> SockResult<()> {
-        if self.net.get(fd)?.attached {
+        if self.ctx.get(fd)?.attached {
             return Err(SockError::os_msg(errno::EBADF, OWNED_FILENO));
         }
-        self.net.remove(fd);
+        self.ctx.remove(fd);
         Ok(())
     }
 
@@ -663,15 +612,15 @@ impl Host for GuestState {
     }
 }
 
-impl HostSocket for GuestState {
+impl HostSocket for CapsockCtxView<'_> {
     async fn accept(&mut self, h: Resource<SocketHandle>) -> SockResult<(Resource<SocketHandle>, Address)> {
         let core = self.core(&h)?;
         let (family, ty, proto) = (core.family, core.ty, core.proto);
         // Check the limits before accepting: a connection we cannot hold
         // stays in the backlog instead of being accepted and dropped.
-        self.net.reserve(1)?;
+        self.ctx.reserve(1)?;
         if ty == SOCK_STREAM {
-            self.net.check_connections()?;
+            self.ctx.check_connections()?;
         }
         let wait = core.wait(Interest::READABLE, false);
         let (sock, peer) = io_op(core, Interest::READABLE, wait, |s| s.accept()).await?;
@@ -681,7 +630,7 @@ impl HostSocket for GuestState {
         accepted.unix_name = self.core(&h)?.unix_name.clone();
         let new = self.new_handle(accepted)?;
         let fd = self.table.get(&new)?.fd;
-        self.net.count_connection(fd);
+        self.ctx.count_connection(fd);
         Ok((new, peer))
     }
 
@@ -696,8 +645,12 @@ impl HostSocket for GuestState {
             return Ok(());
         }
         let target = addr::ip_for_family(&address, core.family)?;
-        let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
-        self.judge(Action::Listen, scheme, target).await?;
+        let use_ = match scheme(core.ty) {
+            Some(Scheme::Tcp) => Use::TcpBind,
+            Some(Scheme::Udp) => Use::UdpBind,
+            None => return Err(SockError::os(errno::EOPNOTSUPP)),
+        };
+        self.judge(use_, target).await?;
         core.sock().bind(&target.into())?;
         self.core_mut(&h)?.listen_granted = true;
         Ok(())
@@ -707,7 +660,7 @@ impl HostSocket for GuestState {
         let handle = self.table.get_mut(&h)?;
         let fd = std::mem::replace(&mut handle.fd, -1);
         if fd >= 0 {
-            self.net.remove(fd);
+            self.ctx.remove(fd);
         }
         Ok(())
     }
@@ -719,13 +672,17 @@ impl HostSocket for GuestState {
             self.judge_unix(&address, false)?
         } else {
             let ip = addr::ip_for_family(&address, core.family)?;
-            let scheme = scheme(core.ty).ok_or_else(|| SockError::os(errno::EOPNOTSUPP))?;
-            self.judge(Action::Connect, scheme, ip).await?;
+            let use_ = match scheme(core.ty) {
+                Some(Scheme::Tcp) => Use::TcpConnect,
+                Some(Scheme::Udp) => Use::UdpConnect,
+                None => return Err(SockError::os(errno::EOPNOTSUPP)),
+            };
+            self.judge(use_, ip).await?;
             (SockAddr::from(ip), None, None)
         };
         if stream {
-            self.net.check_connections()?;
-            self.net.admit_connect()?;
+            self.ctx.check_connections()?;
+            self.ctx.admit_connect()?;
         }
         let fd = self.fd(&h)?;
         let result = self.connect_os(&h, &target).await;
@@ -733,7 +690,7 @@ impl HostSocket for GuestState {
         // now, or the limit could be passed by never waiting.
         let pending = result.as_ref().err().and_then(SockError::errno) == Some(errno::EINPROGRESS);
         if stream && (result.is_ok() || pending) {
-            self.net.count_connection(fd);
+            self.ctx.count_connection(fd);
         }
         if result.is_ok() || pending {
             self.core_mut(&h)?.unix_peer = unix_peer;
@@ -747,13 +704,13 @@ impl HostSocket for GuestState {
         if fd < 0 {
             return Ok(-1);
         }
-        self.net.get_mut(fd)?.attached = false;
+        self.ctx.get_mut(fd)?.attached = false;
         Ok(fd)
     }
 
     async fn dup(&mut self, h: Resource<SocketHandle>) -> SockResult<Resource<SocketHandle>> {
         let core = self.core(&h)?;
-        self.net.reserve(1)?;
+        self.ctx.reserve(1)?;
         let mut new = Core::new(core.sock().try_clone()?, core.family, core.ty, core.proto)?;
         new.timeout = core.timeout;
         new.listen_granted = core.listen_granted;
@@ -840,19 +797,13 @@ impl HostSocket for GuestState {
         // in `[sockopts] allow`); a refusal names the group.
         if let Some(group) = multicast_group(level, name, &bytes) {
             let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
-            let joined = self.judge(Action::Listen, Scheme::Udp, SocketAddr::new(group, port)).await;
-            if joined.is_err() && !self.net.policy.check_sockopt(opt.label, false).allowed {
-                return joined;
-            }
+            let names = self.ctx.names_for(group);
+            self.ctx.mediator.multicast(group, port, opt.label, names).await?;
             sockopt::set_raw(core.sock(), level, name, &bytes)?;
             return Ok(());
         }
         let default_allowed = opt.grant == Grant::Default && !priority_too_high;
-        let decision = self.net.policy.check_sockopt(opt.label, default_allowed);
-        self.net.audit.record("setsockopt", opt.label, decision.allowed, &decision.reason());
-        if !decision.allowed {
-            return Err(SockError::denied(format_args!("setsockopt {}", opt.label), &decision));
-        }
+        self.ctx.mediator.sockopt(opt.label, default_allowed)?;
         // A timeval is checked before the OS sees it, like every value.
         let timeo = match (level, name) {
             (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => Some(sockopt::timeval_to_duration(&bytes)?),
@@ -873,11 +824,11 @@ impl HostSocket for GuestState {
     // Python keeps a socket object's timeout in the object: it stays
     // readable after close(), and setting it on a closed socket stores it
     // before raising EBADF. The handle mirrors the core's value for that.
-    async fn getblocking(&mut self, h: Resource<SocketHandle>) -> SockResult<bool> {
+    async fn getblocking(&mut self, h: Resource<SocketHandle>) -> wasmtime::Result<bool> {
         Ok(self.table.get(&h)?.timeout != Some(Duration::ZERO))
     }
 
-    async fn gettimeout(&mut self, h: Resource<SocketHandle>) -> SockResult<Option<f64>> {
+    async fn gettimeout(&mut self, h: Resource<SocketHandle>) -> wasmtime::Result<Option<f64>> {
         Ok(self.table.get(&h)?.timeout.map(|d| d.as_secs_f64()))
     }
 
@@ -908,15 +859,15 @@ impl HostSocket for GuestState {
             // is a bind to port 0 and needs its grant.
             if local.port() == 0 {
                 let any = SocketAddr::new(local.ip(), 0);
-                self.judge(Action::Listen, Scheme::Tcp, any).await?;
+                self.judge(Use::TcpListen, any).await?;
             }
         }
-        let max_backlog = self.net.limits.max_backlog;
+        let backlog = self.ctx.limits.backlog(backlog);
         let core = self.core_mut(&h)?;
         // A registration made while the socket was unconnected (or after a
         // refused connect) remembers a hang-up; a listener starts afresh.
         core.forget_registration();
-        core.sock().listen(backlog.clamp(0, max_backlog))?;
+        core.sock().listen(backlog)?;
         Ok(())
     }
 
@@ -970,7 +921,7 @@ impl HostSocket for GuestState {
         while sent < data.len() {
             // The byte limit is checked as the loop goes: what fits is sent,
             // then the limit's error ends the call.
-            let end = match self.net.send_budget_after(sent as u64, data.len() - sent) {
+            let end = match self.ctx.send_budget_after(sent as u64, data.len() - sent) {
                 Ok(n) => sent + n,
                 Err(e) => {
                     result = Err(e);
@@ -985,7 +936,7 @@ impl HostSocket for GuestState {
                 }
             }
         }
-        self.net.bytes_sent += sent as u64;
+        self.ctx.bytes_sent += sent as u64;
         result
     }
 
@@ -1037,7 +988,7 @@ impl HostSocket for GuestState {
     async fn drop(&mut self, h: Resource<SocketHandle>) -> wasmtime::Result<()> {
         let handle = self.table.delete(h)?;
         if handle.fd >= 0 {
-            self.net.remove(handle.fd);
+            self.ctx.remove(handle.fd);
         }
         Ok(())
     }

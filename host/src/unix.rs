@@ -11,9 +11,10 @@
 //! `sun_path`, `/proc/self/fd/N/NAME` (valid only inside this process).
 
 use crate::error::{SockError, SockResult};
-use crate::policy::Policy;
+use crate::mediate::unix_refusal;
 use cap_std::fs::Dir;
 use capsock_abi::errno;
+use capsock_policy::Policy;
 use std::os::fd::AsRawFd;
 use std::path::{Component, Path, PathBuf};
 
@@ -24,104 +25,161 @@ const SUN_PATH_MAX: usize = 107;
 pub struct UnixPath {
     pub dir: Dir,
     pub os_path: PathBuf,
-    /// What decided: the granted directory.
-    pub rule: String,
 }
 
-fn refuse(message: String) -> SockError {
-    SockError::refused(errno::EACCES, message)
+/// One granted directory, opened when the sandbox was built.
+struct Granted {
+    /// As the policy names it (what guests write and read back).
+    spelled: PathBuf,
+    /// Its absolute, symlink-free form, if it has one.
+    canonical: Option<PathBuf>,
+    /// The open directory, or why it could not be opened.
+    dir: Result<Dir, String>,
 }
 
-/// Split `guest` into a granted directory and the rest of the path.
-fn grant_for<'a>(policy: &'a Policy, guest: &'a Path) -> Option<(&'a Path, PathBuf)> {
-    for dir in policy.unix_dirs() {
-        let mut forms = vec![dir.clone()];
-        if let Ok(abs) = std::fs::canonicalize(dir) {
-            forms.push(abs);
-        }
-        for form in forms {
-            let want: Vec<Component<'_>> = form.components().filter(|c| *c != Component::CurDir).collect();
-            let have: Vec<Component<'_>> = guest.components().filter(|c| *c != Component::CurDir).collect();
-            if have.len() > want.len() && have[..want.len()] == want[..] {
-                let rest: PathBuf = have[want.len()..].iter().collect();
-                return Some((dir.as_path(), rest));
+/// The `[unix] dirs` of one sandbox, each opened once.
+pub struct UnixDirs {
+    granted: Vec<Granted>,
+}
+
+impl UnixDirs {
+    /// Open every directory the policy grants.
+    ///
+    /// # Ambient Authority
+    ///
+    /// This is the one place capsock takes AF_UNIX authority from the host
+    /// process: it opens each granted directory by its path with
+    /// [`cap_std::ambient_authority`]. Every later bind or connect is
+    /// resolved *relative to these open directories* through `cap-std`, so
+    /// renaming or replacing a granted directory's path afterwards cannot
+    /// widen what the guest reaches.
+    ///
+    /// A directory that cannot be opened is remembered with its error:
+    /// [`UnixDirs::missing`] lists them (the embedding API refuses to build
+    /// a sandbox with one), and a guest path inside it fails with that
+    /// error.
+    pub fn open(policy: &Policy) -> UnixDirs {
+        let granted = policy
+            .unix_dirs()
+            .iter()
+            .map(|d| Granted {
+                spelled: d.clone(),
+                canonical: std::fs::canonicalize(d).ok(),
+                dir: Dir::open_ambient_dir(d, cap_std::ambient_authority())
+                    .map_err(|e| format!("[unix] dirs {}: {e}", d.display())),
+            })
+            .collect();
+        UnixDirs { granted }
+    }
+
+    /// The granted directories that could not be opened, with why.
+    pub fn missing(&self) -> Vec<String> {
+        self.granted.iter().filter_map(|g| g.dir.as_ref().err().cloned()).collect()
+    }
+
+    fn spelled(&self) -> Vec<&Path> {
+        self.granted.iter().map(|g| g.spelled.as_path()).collect()
+    }
+
+    /// Split `guest` into a granted directory and the rest of the path.
+    fn grant_for(&self, guest: &Path) -> Option<(&Granted, PathBuf)> {
+        for g in &self.granted {
+            for form in std::iter::once(&g.spelled).chain(g.canonical.as_ref()) {
+                let want: Vec<Component<'_>> = form.components().filter(|c| *c != Component::CurDir).collect();
+                let have: Vec<Component<'_>> = guest.components().filter(|c| *c != Component::CurDir).collect();
+                if have.len() > want.len() && have[..want.len()] == want[..] {
+                    let rest: PathBuf = have[want.len()..].iter().collect();
+                    return Some((g, rest));
+                }
             }
         }
+        None
     }
-    None
-}
 
-/// Vet `guest` for bind (`create`) or connect.
-///
-/// # Errors
-/// `PermissionError` when the path is outside every granted directory, or
-/// escapes one (`..`, an absolute path, a symlink); `ENAMETOOLONG` when the
-/// OS path cannot fit `sun_path`; the OS error when a directory is missing.
-pub fn resolve(policy: &Policy, guest: &str, create: bool) -> SockResult<UnixPath> {
-    if guest.contains('\0') {
-        return Err(SockError::value("embedded null character in path"));
-    }
-    let path = Path::new(guest);
-    let denied = || {
-        refuse(format!(
-            "Permission denied by capsock policy: AF_UNIX path {guest:?} is outside the granted directories ({})",
-            if policy.unix_dirs().is_empty() {
-                "none granted: see [unix] dirs".to_string()
-            } else {
-                format!("{:?}", policy.unix_dirs())
+    /// Vet `guest` for bind (`create`) or connect: the vetted path and the
+    /// grant that allowed it.
+    ///
+    /// # Errors
+    /// `PermissionError` when the path is outside every granted directory, or
+    /// escapes one (`..`, an absolute path, a symlink); `ENAMETOOLONG` when the
+    /// OS path cannot fit `sun_path`; the OS error when a directory is missing.
+    pub fn resolve(&self, guest: &str, create: bool) -> SockResult<(UnixPath, String)> {
+        if guest.contains('\0') {
+            return Err(SockError::value("embedded null character in path"));
+        }
+        let path = Path::new(guest);
+        let denied = || {
+            let dirs = self.spelled();
+            unix_refusal(
+                "outside [unix] dirs",
+                format!(
+                    "Permission denied by capsock policy: AF_UNIX path {guest:?} is outside the granted directories ({})",
+                    if dirs.is_empty() { "none granted: see [unix] dirs".to_string() } else { format!("{dirs:?}") }
+                ),
+            )
+        };
+        let (granted, rest) = self.grant_for(path).ok_or_else(denied)?;
+        let name = rest.file_name().and_then(|n| n.to_str()).ok_or_else(denied)?.to_string();
+        if rest.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return Err(leaves(guest));
+        }
+        let root = match &granted.dir {
+            Ok(d) => d,
+            Err(why) => return Err(SockError::os_msg(errno::ENOENT, format!("No such file or directory: {why}"))),
+        };
+        let parent = rest.parent().filter(|p| !p.as_os_str().is_empty());
+        let dir = match parent {
+            // cap-std refuses a parent that escapes through `..` or a symlink.
+            Some(p) => root.open_dir(p).map_err(|e| escape_or_io(e, guest))?,
+            None => root.try_clone().map_err(SockError::from_io)?,
+        };
+        match dir.symlink_metadata(&name) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(unix_refusal(
+                    "AF_UNIX path is a symlink",
+                    format!("Permission denied by capsock policy: AF_UNIX path {guest:?} is a symlink"),
+                ));
             }
-        ))
-    };
-    let (granted, rest) = grant_for(policy, path).ok_or_else(denied)?;
-    let name = rest.file_name().and_then(|n| n.to_str()).ok_or_else(denied)?.to_string();
-    if rest.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err(refuse(format!(
-            "Permission denied by capsock policy: AF_UNIX path {guest:?} leaves its directory"
-        )));
-    }
-    let root = Dir::open_ambient_dir(granted, cap_std::ambient_authority()).map_err(SockError::from_io)?;
-    let parent = rest.parent().filter(|p| !p.as_os_str().is_empty());
-    let dir = match parent {
-        // cap-std refuses a parent that escapes through `..` or a symlink.
-        Some(p) => root.open_dir(p).map_err(|e| escape_or_io(e, guest))?,
-        None => root,
-    };
-    match dir.symlink_metadata(&name) {
-        Ok(m) if m.file_type().is_symlink() => {
-            return Err(refuse(format!("Permission denied by capsock policy: AF_UNIX path {guest:?} is a symlink")));
+            Ok(_) if create => return Err(SockError::os(errno::EADDRINUSE)),
+            _ => {}
         }
-        Ok(_) if create => return Err(SockError::os(errno::EADDRINUSE)),
-        _ => {}
+        let proc_path = PathBuf::from(format!("/proc/self/fd/{}/{name}", dir.as_raw_fd()));
+        let real = std::fs::read_link(format!("/proc/self/fd/{}", dir.as_raw_fd())).ok().map(|d| d.join(&name));
+        let os_path = match real {
+            Some(r) if r.as_os_str().len() <= SUN_PATH_MAX => r,
+            _ => proc_path,
+        };
+        if os_path.as_os_str().len() > SUN_PATH_MAX {
+            return Err(SockError::os(errno::ENAMETOOLONG));
+        }
+        Ok((UnixPath { dir, os_path }, format!("[unix] dirs {}", granted.spelled.display())))
     }
-    let proc_path = PathBuf::from(format!("/proc/self/fd/{}/{name}", dir.as_raw_fd()));
-    let real = std::fs::read_link(format!("/proc/self/fd/{}", dir.as_raw_fd())).ok().map(|d| d.join(&name));
-    let os_path = match real {
-        Some(r) if r.as_os_str().len() <= SUN_PATH_MAX => r,
-        _ => proc_path,
-    };
-    if os_path.as_os_str().len() > SUN_PATH_MAX {
-        return Err(SockError::os(errno::ENAMETOOLONG));
+
+    /// An OS path inside a granted directory, written as the guest would: the
+    /// directory as the policy names it, then the rest. `None` outside them.
+    pub fn to_guest(&self, os_path: &Path) -> Option<String> {
+        for g in &self.granted {
+            let Some(real) = &g.canonical else { continue };
+            if let Ok(rest) = os_path.strip_prefix(real)
+                && !rest.as_os_str().is_empty()
+            {
+                return Some(g.spelled.join(rest).to_string_lossy().into_owned());
+            }
+        }
+        None
     }
-    Ok(UnixPath { dir, os_path, rule: format!("[unix] dirs {}", granted.display()) })
 }
 
-/// An OS path inside a granted directory, written as the guest would: the
-/// directory as the policy names it, then the rest. `None` outside them.
-pub fn to_guest(policy: &Policy, os_path: &Path) -> Option<String> {
-    for dir in policy.unix_dirs() {
-        let Ok(real) = std::fs::canonicalize(dir) else { continue };
-        if let Ok(rest) = os_path.strip_prefix(&real)
-            && !rest.as_os_str().is_empty()
-        {
-            return Some(dir.join(rest).to_string_lossy().into_owned());
-        }
-    }
-    None
+fn leaves(guest: &str) -> SockError {
+    unix_refusal(
+        "AF_UNIX path leaves its directory",
+        format!("Permission denied by capsock policy: AF_UNIX path {guest:?} leaves its directory"),
+    )
 }
 
 fn escape_or_io(e: std::io::Error, guest: &str) -> SockError {
     if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error().is_none() {
-        refuse(format!("Permission denied by capsock policy: AF_UNIX path {guest:?} leaves its directory"))
+        leaves(guest)
     } else {
         SockError::from_io(e)
     }
@@ -131,10 +189,10 @@ fn escape_or_io(e: std::io::Error, guest: &str) -> SockError {
 mod tests {
     use super::*;
 
-    fn policy(dir: &Path) -> Policy {
+    fn dirs(dir: &Path) -> UnixDirs {
         let mut p = Policy::deny_all();
         p.allow_unix_dir(dir);
-        p
+        UnixDirs::open(&p)
     }
 
     #[test]
@@ -145,10 +203,10 @@ mod tests {
         std::fs::create_dir_all(tmp.join("outside")).unwrap();
         let _ = std::fs::remove_file(run.join("link"));
         std::os::unix::fs::symlink(tmp.join("outside"), run.join("link")).unwrap();
-        let p = policy(&run);
+        let p = dirs(&run);
         let base = run.display().to_string();
-        assert!(resolve(&p, &format!("{base}/a.sock"), true).is_ok());
-        assert!(resolve(&p, &format!("{base}/sub/a.sock"), true).is_ok());
+        assert!(p.resolve(&format!("{base}/a.sock"), true).is_ok());
+        assert!(p.resolve(&format!("{base}/sub/a.sock"), true).is_ok());
         for bad in [
             format!("{base}/../outside/a.sock"),
             format!("{base}/sub/../../outside/a.sock"),
@@ -157,9 +215,11 @@ mod tests {
             "relative/a.sock".to_string(),
             format!("{base}/link"),
         ] {
-            let e = resolve(&p, &bad, true).err().unwrap_or_else(|| panic!("{bad} was allowed"));
+            let e = p.resolve(&bad, true).err().unwrap_or_else(|| panic!("{bad} was allowed"));
             assert_eq!(e.errno(), Some(errno::EACCES), "{bad}: {e:?}");
         }
+        let missing = dirs(&tmp.join("nowhere"));
+        assert!(missing.missing()[0].contains("nowhere"), "{:?}", missing.missing());
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

@@ -2,6 +2,8 @@
 //! file or flag is refused at start with the offending text, and nothing
 //! runs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code: a failed unwrap is a failed test")]
+
 use std::process::Command;
 
 fn capsock(args: &[&str]) -> (i32, String) {

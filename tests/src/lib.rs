@@ -101,6 +101,15 @@ pub fn run_ok(name: &str, policy: Policy, args: &[String]) -> Report {
     report
 }
 
+/// Run a guest with full options and require exit code 0; returns its
+/// report.
+pub fn run_ok_with(name: &str, opts: RunOptions) -> Report {
+    let exit = run_with(name, opts);
+    let report = Report::from_exit(&exit);
+    assert_eq!(exit.code, 0, "guest {name} exited with {}\n{}", exit.code, report.text());
+    report
+}
+
 /// What a guest printed, as `key=value` lines.
 #[derive(Debug, Default)]
 pub struct Report {

@@ -4,6 +4,10 @@
 //! as arguments, prints what it observed as `key=value` lines (read by the
 //! host test), and panics (a trap, so a failed test) when something is not as
 //! Python's socket module says it must be.
+//!
+//! A program's name starts with its suite, the `tests/tests/e2e` module whose
+//! test (of the same name) runs it: `foundation_`, `policy_`, `resolver_`,
+//! `readiness_`, `sock_` (in `sockets.rs`), or `conformance` itself.
 
 use capsock::{AF_INET, AF_INET6, Error};
 use std::fmt::Debug;

@@ -325,3 +325,14 @@ pub fn conformance() {
         unexpected.join("\n")
     );
 }
+
+/// Every guest program of the `conformance` suite (`conformance`, see
+/// `capsock-guest-build`) has a test here named after it: a guest without one
+/// is a compile error.
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports, reason = "names the test, proving it exists")]
+        use self::$name as _;
+    };
+}
+capsock_tests::foreach_conformance!(assert_test_exists);

@@ -24,7 +24,8 @@ fn host_rule(ip: &str) -> String {
 fn echo_client(ip: &str) {
     let (addr, server) = echo_server(ip, 1);
     let rule = format!("connect tcp://{}:{}", host_rule(ip), addr.port());
-    let report = run_ok("tcp_echo_client", policy(&[&rule]), &[ip.into(), addr.port().to_string(), "50".into()]);
+    let report =
+        run_ok("foundation_tcp_echo_client", policy(&[&rule]), &[ip.into(), addr.port().to_string(), "50".into()]);
     let echoed: u64 = report.get("echoed").parse().unwrap();
     assert_eq!(server.join().unwrap(), echoed, "native server echoed what the guest counted");
     assert!(echoed > 50 * 20);
@@ -32,7 +33,7 @@ fn echo_client(ip: &str) {
 }
 
 #[test]
-pub fn tcp_echo_client() {
+pub fn foundation_tcp_echo_client() {
     echo_client("127.0.0.1");
     echo_client("::1");
 }
@@ -62,14 +63,14 @@ fn echo_server_guest(ip: &str) {
         }
         (sent.len(), local)
     });
-    let report = run_ok("tcp_echo_server", policy(&[&rules[0], &rules[1]]), &[ip.into(), cport.to_string()]);
+    let report = run_ok("foundation_tcp_echo_server", policy(&[&rules[0], &rules[1]]), &[ip.into(), cport.to_string()]);
     let (sent, local) = client.join().unwrap();
     assert_eq!(report.get("echoed"), sent.to_string());
     assert_eq!(report.get("peer"), repr(local));
 }
 
 #[test]
-pub fn tcp_echo_server() {
+pub fn foundation_tcp_echo_server() {
     echo_server_guest("127.0.0.1");
     echo_server_guest("::1");
 }
@@ -90,7 +91,7 @@ fn udp_both_ways(ip: &str) {
         }
     });
     let rule = format!("connect udp://{h}:{port}");
-    run_ok("udp_peer", policy(&[&rule]), &["send-first".into(), ip.into(), port.to_string(), "5".into()]);
+    run_ok("foundation_udp_peer", policy(&[&rule]), &["send-first".into(), ip.into(), port.to_string(), "5".into()]);
     answer.join().unwrap();
 
     // The native peer starts each exchange; the guest's socket is bound
@@ -110,7 +111,7 @@ fn udp_both_ways(ip: &str) {
     });
     let rules = [format!("listen udp://{h}:0"), format!("connect udp://{h}:{port}")];
     let report = run_ok(
-        "udp_peer",
+        "foundation_udp_peer",
         policy(&[&rules[0], &rules[1]]),
         &["recv-first".into(), ip.into(), port.to_string(), "5".into()],
     );
@@ -119,13 +120,13 @@ fn udp_both_ways(ip: &str) {
 }
 
 #[test]
-pub fn udp_peer() {
+pub fn foundation_udp_peer() {
     udp_both_ways("127.0.0.1");
     udp_both_ways("::1");
 }
 
 #[test]
-pub fn bulk_sha() {
+pub fn foundation_bulk_sha() {
     const MIB: usize = 64;
     let l = listener("127.0.0.1");
     let port = l.local_addr().unwrap().port();
@@ -154,7 +155,8 @@ pub fn bulk_sha() {
         (got, hex(&hasher.finalize()), hex(&out_hasher.finalize()))
     });
     let rule = format!("connect tcp://127.0.0.1:{port}");
-    let report = run_ok("bulk_sha", policy(&[&rule]), &["127.0.0.1".into(), port.to_string(), MIB.to_string()]);
+    let report =
+        run_ok("foundation_bulk_sha", policy(&[&rule]), &["127.0.0.1".into(), port.to_string(), MIB.to_string()]);
     let (got, native_recv_sha, native_sent_sha) = sink.join().unwrap();
     assert_eq!(got, MIB << 20);
     assert_eq!(report.get("sent_sha"), native_recv_sha, "guest → native bytes differ");
@@ -163,7 +165,7 @@ pub fn bulk_sha() {
 }
 
 #[test]
-pub fn timeouts() {
+pub fn foundation_timeouts() {
     let idle = listener("127.0.0.1");
     let idle_port = idle.local_addr().unwrap().port();
     // Accept and hold the connection without sending.
@@ -171,7 +173,7 @@ pub fn timeouts() {
     let closed = closed_port("127.0.0.1");
     let rules = [format!("connect tcp://127.0.0.1:{idle_port}"), format!("connect tcp://127.0.0.1:{closed}")];
     let report = run_ok(
-        "timeouts",
+        "foundation_timeouts",
         policy(&[&rules[0], &rules[1]]),
         &["127.0.0.1".into(), idle_port.to_string(), closed.to_string()],
     );
@@ -188,13 +190,13 @@ pub fn timeouts() {
 }
 
 #[test]
-pub fn denied_connect() {
+pub fn foundation_denied_connect() {
     let l = listener("127.0.0.1");
     let port = l.local_addr().unwrap().port();
     // Allow a different port only.
     let other = if port == 65535 { port - 1 } else { port + 1 };
     let rule = format!("connect tcp://127.0.0.1:{other}");
-    let report = run_ok("denied_connect", policy(&[&rule]), &["127.0.0.1".into(), port.to_string()]);
+    let report = run_ok("foundation_denied_connect", policy(&[&rule]), &["127.0.0.1".into(), port.to_string()]);
     assert_eq!(report.get("errno"), "13");
     let message = report.get("message");
     assert!(message.starts_with("[Errno 13] "), "{message}");
@@ -204,7 +206,7 @@ pub fn denied_connect() {
 }
 
 #[test]
-pub fn shutdown_names() {
+pub fn foundation_shutdown_names() {
     let l = listener("127.0.0.1");
     let addr = l.local_addr().unwrap();
     let server = thread::spawn(move || {
@@ -217,7 +219,7 @@ pub fn shutdown_names() {
         (req, peer, s.local_addr().unwrap())
     });
     let rule = format!("connect tcp://127.0.0.1:{}", addr.port());
-    let report = run_ok("shutdown_names", policy(&[&rule]), &["127.0.0.1".into(), addr.port().to_string()]);
+    let report = run_ok("foundation_shutdown_names", policy(&[&rule]), &["127.0.0.1".into(), addr.port().to_string()]);
     let (req, peer, local) = server.join().unwrap();
     assert_eq!(req, b"request");
     assert_eq!(report.get("reply"), "reply after EOF");
@@ -251,13 +253,13 @@ fn line_server(rounds: usize) -> (SocketAddr, thread::JoinHandle<()>) {
 }
 
 #[test]
-pub fn nodelay() {
+pub fn foundation_nodelay() {
     const ROUNDS: usize = 20;
     let run_once = |nodelay: u8| {
         let (addr, server) = line_server(ROUNDS);
         let rule = format!("connect tcp://127.0.0.1:{}", addr.port());
         let args = ["127.0.0.1".into(), addr.port().to_string(), ROUNDS.to_string(), nodelay.to_string()];
-        let report = run_ok("nodelay", policy(&[&rule]), &args);
+        let report = run_ok("foundation_nodelay", policy(&[&rule]), &args);
         server.join().unwrap();
         assert_eq!(report.get("nodelay"), if nodelay == 1 { "1" } else { "0" });
         report.get("median_us").parse::<u64>().unwrap()
@@ -289,7 +291,7 @@ fn ends_holding(how: &str) {
         };
         (outcome, t0.elapsed())
     });
-    let exit = run("exit_holding", policy(&[&rule]), &["127.0.0.1".into(), port.to_string(), how.into()]);
+    let exit = run("foundation_exit_holding", policy(&[&rule]), &["127.0.0.1".into(), port.to_string(), how.into()]);
     // wasi:cli/exit carries only ok/err, so `exit(3)` reaches the host as 1.
     assert_eq!(exit.code, 1, "guest exit code");
     let (outcome, after) = peer.join().unwrap();
@@ -298,7 +300,7 @@ fn ends_holding(how: &str) {
 }
 
 #[test]
-pub fn exit_holding() {
+pub fn foundation_exit_holding() {
     ends_holding("exit");
     // A trap: `run` returns the trap as an error, so drive it by hand.
     let l = listener("127.0.0.1");
@@ -320,7 +322,7 @@ pub fn exit_holding() {
     });
     let opts =
         capsock_host::RunOptions::new(policy(&[&rule])).capture().arg("127.0.0.1").arg(port.to_string()).arg("trap");
-    let guest = guest("exit_holding");
+    let guest = guest("foundation_exit_holding");
     let result = tokio().block_on(runtime().run(&guest, opts));
     let err = result.expect_err("an aborting guest traps");
     assert!(err.downcast_ref::<capsock_host::Trapped>().is_some(), "{err:?}");
@@ -332,19 +334,19 @@ pub fn exit_holding() {
 }
 
 #[test]
-pub fn blocked_recv() {
+pub fn foundation_blocked_recv() {
     const BLOCKED: usize = 200;
     let l = listener("127.0.0.1");
     let port = l.local_addr().unwrap().port();
     let rule = format!("connect tcp://127.0.0.1:{port}");
     let before = thread_count();
     // Compile first so the memory figure is the instances', not the code's.
-    let _ = guest("blocked_recv");
+    let _ = guest("foundation_blocked_recv");
     let rss_before = rss_kib();
     let guests: Vec<_> = (0..BLOCKED)
         .map(|_| {
             let opts = capsock_host::RunOptions::new(policy(&[&rule])).capture().arg("127.0.0.1").arg(port.to_string());
-            let g = guest("blocked_recv");
+            let g = guest("foundation_blocked_recv");
             tokio().spawn(async move { runtime().run(&g, opts).await })
         })
         .collect();
@@ -364,8 +366,11 @@ pub fn blocked_recv() {
     // Another guest completes 10,000 round trips meanwhile.
     let (addr, server) = echo_server("127.0.0.1", 1);
     let rule2 = format!("connect tcp://127.0.0.1:{}", addr.port());
-    let report =
-        run_ok("echo_rounds", policy(&[&rule2]), &["127.0.0.1".into(), addr.port().to_string(), "10000".into()]);
+    let report = run_ok(
+        "foundation_echo_rounds",
+        policy(&[&rule2]),
+        &["127.0.0.1".into(), addr.port().to_string(), "10000".into()],
+    );
     assert_eq!(report.get("rounds"), "10000");
     assert_eq!(server.join().unwrap(), 10_000 * 32);
     eprintln!("10,000 round trips beside {BLOCKED} blocked guests: {} ms", report.get("elapsed_ms"));
@@ -379,10 +384,11 @@ pub fn blocked_recv() {
 }
 
 #[test]
-pub fn echo_rounds() {
+pub fn foundation_echo_rounds() {
     let (addr, server) = echo_server("::1", 1);
     let rule = format!("connect tcp://[::1]:{}", addr.port());
-    let report = run_ok("echo_rounds", policy(&[&rule]), &["::1".into(), addr.port().to_string(), "500".into()]);
+    let report =
+        run_ok("foundation_echo_rounds", policy(&[&rule]), &["::1".into(), addr.port().to_string(), "500".into()]);
     assert_eq!(report.get("rounds"), "500");
     assert_eq!(server.join().unwrap(), 500 * 32);
 }
@@ -394,3 +400,13 @@ pub fn every_guest_program_has_a_compiled_component() {
         assert!(std::path::Path::new(path).exists(), "{name}: {path}");
     }
 }
+
+/// Every guest program of the `foundation` suite (`foundation_*`, see `capsock-guest-build`)
+/// has a test here named after it: a guest without one is a compile error.
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports, reason = "names the test, proving it exists")]
+        use self::$name as _;
+    };
+}
+capsock_tests::foreach_foundation!(assert_test_exists);

@@ -2,9 +2,14 @@
 //! programs from `tests/guests/src/bin` under a policy against native peers
 //! on loopback; a test is named after the guest program it runs.
 //!
-//! Every module's tests are `pub` and re-exported here, so that
-//! `foreach_guest!` below can prove each guest program has a test: a guest
-//! without one is a compile error, not a silently untested program.
+//! A guest's name starts with its suite, the module whose test runs it:
+//! `foundation_*`, `policy_*`, `resolver_*`, `readiness_*`, `sock_*`
+//! (`sockets`) and `conformance`. Each module ends with its suite's
+//! `foreach_<suite>!`, proving every guest of the suite has a test there: a
+//! guest without one is a compile error, not a silently untested program.
+//!
+//! Every module's tests are `pub` and re-exported here too, so that
+//! `foreach_guest!` below also catches a guest whose suite has no module.
 
 mod conformance;
 mod foundation;
@@ -21,7 +26,7 @@ pub use sockets::*;
 
 macro_rules! assert_test_exists {
     ($name:ident) => {
-        #[allow(unused_imports)]
+        #[allow(unused_imports, reason = "names the test, proving it exists")]
         use self::$name as _;
     };
 }

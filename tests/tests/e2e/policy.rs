@@ -238,7 +238,7 @@ pub fn policy_unix() {
 }
 
 #[test]
-pub fn std_net_client() {
+pub fn policy_std_net_client() {
     let allowed = listener("127.0.0.1");
     let denied = listener("127.0.0.1");
     let (ap, dp) = (allowed.local_addr().unwrap().port(), denied.local_addr().unwrap().port());
@@ -251,7 +251,7 @@ pub fn std_net_client() {
     let policy = Arc::new(policy(&[&format!("connect tcp://127.0.0.1:{ap}")]));
     let mut o = RunOptions::new(Policy::deny_all()).capture().arg(ap.to_string()).arg(dp.to_string());
     o.policy = policy;
-    let report = expect_ok("std_net_client", o);
+    let report = expect_ok("policy_std_net_client", o);
     assert_eq!(server.join().unwrap(), b"std");
     assert_eq!(report.get("denied_kind"), "PermissionDenied");
     assert!(accept_within(&denied, Duration::from_millis(300)).is_none(), "the denied std::net connect reached the OS");
@@ -284,20 +284,20 @@ pub fn policy_hook() {
     let hook = Arc::new(GrantOne { target: format!("tcp://127.0.0.1:{}", addr.port()), asked: Default::default() });
     let mut o = opts(Policy::deny_all(), &["127.0.0.1".into(), addr.port().to_string(), "3".into()]);
     o.hook = Some(hook.clone());
-    expect_ok("tcp_echo_client", o);
+    expect_ok("foundation_tcp_echo_client", o);
     assert!(server.join().unwrap() > 0);
     // A target the hook refuses is denied, and says the hook decided.
     let closed = closed_port("127.0.0.1");
     let mut o = opts(Policy::deny_all(), &["127.0.0.1".into(), closed.to_string()]);
     o.hook = Some(hook.clone());
-    let report = expect_ok("denied_connect", o);
+    let report = expect_ok("foundation_denied_connect", o);
     assert_eq!(report.get("rule"), "hook refused");
     // An explicit deny rule is final: the hook is not asked.
     let mut p = Policy::deny_all();
     p.deny(&format!("connect tcp://127.0.0.1:{closed}")).unwrap();
     let mut o = opts(p, &["127.0.0.1".into(), closed.to_string()]);
     o.hook = Some(hook.clone());
-    let report = expect_ok("denied_connect", o);
+    let report = expect_ok("foundation_denied_connect", o);
     assert_eq!(report.get("rule"), format!("connect tcp://127.0.0.1:{closed}"));
     let asked = hook.asked.lock().unwrap().clone();
     assert_eq!(asked, [format!("tcp://127.0.0.1:{}", addr.port()), format!("tcp://127.0.0.1:{closed}")]);
@@ -312,11 +312,14 @@ fn run_with_deadline(name: &str, mut o: RunOptions, limit: Duration) -> (wasmtim
 }
 
 #[test]
-pub fn spin_forever() {
+pub fn policy_spin_forever() {
     // A guest computing forever is stopped at the deadline, and the
     // runtime's two workers stay free for others meanwhile.
-    let (err, took) =
-        run_with_deadline("spin_forever", RunOptions::new(Policy::deny_all()).capture(), Duration::from_millis(300));
+    let (err, took) = run_with_deadline(
+        "policy_spin_forever",
+        RunOptions::new(Policy::deny_all()).capture(),
+        Duration::from_millis(300),
+    );
     assert!(err.downcast_ref::<capsock_host::TimedOut>().is_some(), "{err:?}");
     assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "stopped after {took:?}");
 
@@ -331,7 +334,7 @@ pub fn spin_forever() {
         (n, t0.elapsed())
     });
     let o = opts(policy(&[&format!("connect tcp://127.0.0.1:{port}")]), &["127.0.0.1".into(), port.to_string()]);
-    let (err, took) = run_with_deadline("blocked_recv", o, Duration::from_millis(500));
+    let (err, took) = run_with_deadline("foundation_blocked_recv", o, Duration::from_millis(500));
     assert!(err.to_string().contains("deadline"), "{err}");
     assert!(took < Duration::from_secs(3), "stopped after {took:?}");
     let (n, waited) = peer.join().unwrap();
@@ -359,7 +362,7 @@ pub fn cli_run() {
             "run".into(),
             "--policy".into(),
             policy.display().to_string(),
-            wasm("tcp_echo_client"),
+            wasm("foundation_tcp_echo_client"),
             "127.0.0.1".into(),
             port.to_string(),
             "3".into(),
@@ -375,9 +378,9 @@ pub fn cli_run() {
     let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(lines.iter().any(|v| v["allowed"] == true && v["target"] == format!("tcp://127.0.0.1:{}", addr.port())));
     assert!(lines.iter().any(|v| v["allowed"] == false && v["target"] == format!("tcp://127.0.0.1:{closed}")));
-    assert!(lines.iter().all(|v| v["instance"].as_str().unwrap().starts_with("tcp_echo_client.wasm#")));
+    assert!(lines.iter().all(|v| v["instance"].as_str().unwrap().starts_with("foundation_tcp_echo_client.wasm#")));
 
-    let spin = ["capsock".to_string(), "run".into(), "--timeout".into(), "0.3".into(), wasm("spin_forever")];
+    let spin = ["capsock".to_string(), "run".into(), "--timeout".into(), "0.3".into(), wasm("policy_spin_forever")];
     assert_eq!(capsock_host::cli::run(spin), 124);
     assert_eq!(capsock_host::cli::run(["capsock", "run", "--no-such-flag", "x.wasm"]), 2);
 }
@@ -386,8 +389,8 @@ pub fn cli_run() {
 /// 4 GiB `recv` is answered with what is there, and a forged handle traps
 /// that instance alone while another guest goes on.
 #[test]
-pub fn bad_handle() {
-    let r = run_ok("bad_handle", Policy::deny_all(), &["huge".into()]);
+pub fn policy_bad_handle() {
+    let r = run_ok("policy_bad_handle", Policy::deny_all(), &["huge".into()]);
     assert_eq!(r.get("got"), "small");
 
     let (addr, server) = echo_server("127.0.0.1", 1);
@@ -396,10 +399,10 @@ pub fn bad_handle() {
         &["127.0.0.1".into(), addr.port().to_string(), "2000".into()],
     );
     let neighbour = {
-        let g = guest("echo_rounds");
+        let g = guest("foundation_echo_rounds");
         tokio().spawn(async move { runtime().run(&g, neighbour_opts).await })
     };
-    let g = guest("bad_handle");
+    let g = guest("policy_bad_handle");
     let result = tokio().block_on(runtime().run(&g, opts(Policy::deny_all(), &["forged".into()])));
     let err = result.expect_err("a forged handle traps the guest");
     let trapped = err.downcast_ref::<capsock_host::Trapped>().expect("a trap, not a host failure");
@@ -408,3 +411,13 @@ pub fn bad_handle() {
     assert_eq!(exit.code, 0, "the neighbour finished its 2,000 round trips");
     assert_eq!(server.join().unwrap(), 2000 * 32);
 }
+
+/// Every guest program of the `policy` suite (`policy_*`, see `capsock-guest-build`)
+/// has a test here named after it: a guest without one is a compile error.
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports, reason = "names the test, proving it exists")]
+        use self::$name as _;
+    };
+}
+capsock_tests::foreach_policy!(assert_test_exists);

@@ -38,14 +38,14 @@ const ROUNDS: usize = 6;
 /// connections before reading any echo back, so the guest has hundreds of
 /// sockets ready at once.
 #[test]
-pub fn select_echo_server() {
+pub fn readiness_select_echo_server() {
     let control = listener("127.0.0.1");
     let cport = control.local_addr().unwrap().port();
     let rules = [format!("connect tcp://127.0.0.1:{cport}"), "listen tcp://127.0.0.1:*".to_string()];
     let start = Instant::now();
     let guest = thread::spawn(move || {
         run_ok(
-            "select_echo_server",
+            "readiness_select_echo_server",
             policy(&[&rules[0], &rules[1]]),
             &["127.0.0.1".into(), cport.to_string(), CLIENTS.to_string()],
         )
@@ -90,7 +90,7 @@ pub fn select_echo_server() {
     let report = guest.join().unwrap();
     let elapsed = start.elapsed();
     eprintln!(
-        "select_echo_server: {CLIENTS} clients × {ROUNDS} rounds, {sent} bytes echoed in {elapsed:?} \
+        "readiness_select_echo_server: {CLIENTS} clients × {ROUNDS} rounds, {sent} bytes echoed in {elapsed:?} \
          ({} selects, {} would-block, {} partial sends)",
         report.get("selects"),
         report.get("would_block"),
@@ -104,8 +104,8 @@ pub fn select_echo_server() {
     assert_eq!(sent, expected);
 }
 
-/// The native peer for `poll_basics`: runs the guest's commands (see the
-/// guest program) until `bye`.
+/// The native peer for `readiness_poll_basics`: runs the guest's commands
+/// (see the guest program) until `bye`.
 fn command_peer(l: std::net::TcpListener) -> thread::JoinHandle<Vec<String>> {
     thread::spawn(move || {
         let s = accept_within(&l, PEER_TIMEOUT).expect("the guest connects");
@@ -142,12 +142,13 @@ fn ms(report: &Report, key: &str) -> u64 {
 /// is readable when a client connects; closed and unconnected sockets are
 /// reported as CPython and Linux do.
 #[test]
-pub fn poll_basics() {
+pub fn readiness_poll_basics() {
     let l = listener("127.0.0.1");
     let port = l.local_addr().unwrap().port();
     let peer = command_peer(l);
     let rules = [format!("connect tcp://127.0.0.1:{port}"), "listen tcp://127.0.0.1:*".to_string()];
-    let report = run_ok("poll_basics", policy(&[&rules[0], &rules[1]]), &["127.0.0.1".into(), port.to_string()]);
+    let report =
+        run_ok("readiness_poll_basics", policy(&[&rules[0], &rules[1]]), &["127.0.0.1".into(), port.to_string()]);
     let seen = peer.join().unwrap();
     assert_eq!(seen.first().map(String::as_str), Some("later one"));
     assert_eq!(seen.last().map(String::as_str), Some("bye"));
@@ -222,7 +223,7 @@ pub fn readiness_no_spin() {
     assert!(cpu < wall / 8, "the waits spun: {cpu:?} CPU in {wall:?}");
 }
 
-/// The native end of `makefile_smtp`: an SMTP-like server.
+/// The native end of `readiness_makefile_smtp`: an SMTP-like server.
 fn smtp_server(l: std::net::TcpListener) -> thread::JoinHandle<(Vec<String>, usize)> {
     thread::spawn(move || {
         let s = accept_within(&l, PEER_TIMEOUT).expect("the guest connects");
@@ -268,12 +269,12 @@ fn smtp_server(l: std::net::TcpListener) -> thread::JoinHandle<(Vec<String>, usi
 
 /// (c) A line protocol through `makefile('rwb')`.
 #[test]
-pub fn makefile_smtp() {
+pub fn readiness_makefile_smtp() {
     let l = listener("127.0.0.1");
     let port = l.local_addr().unwrap().port();
     let server = smtp_server(l);
     let rule = format!("connect tcp://127.0.0.1:{port}");
-    let report = run_ok("makefile_smtp", policy(&[&rule]), &["127.0.0.1".into(), port.to_string()]);
+    let report = run_ok("readiness_makefile_smtp", policy(&[&rule]), &["127.0.0.1".into(), port.to_string()]);
     let (commands, body) = server.join().unwrap();
     assert_eq!(
         commands,
@@ -293,3 +294,13 @@ pub fn makefile_smtp() {
     assert!(body > 2 * 8192, "the body outgrows the write buffer: {body}");
     assert_eq!(report.get("quit"), "ok");
 }
+
+/// Every guest program of the `readiness` suite (`readiness_*`, see `capsock-guest-build`)
+/// has a test here named after it: a guest without one is a compile error.
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports, reason = "names the test, proving it exists")]
+        use self::$name as _;
+    };
+}
+capsock_tests::foreach_readiness!(assert_test_exists);

@@ -200,3 +200,13 @@ pub fn sock_options() {
     assert!((200..2000).contains(&ms), "SO_RCVTIMEO 0.2 s expired after {ms} ms");
     assert_eq!(report.get("unknown_get"), "92");
 }
+
+/// Every guest program of the `sock` suite (`sock_*`, see `capsock-guest-build`)
+/// has a test here named after it: a guest without one is a compile error.
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports, reason = "names the test, proving it exists")]
+        use self::$name as _;
+    };
+}
+capsock_tests::foreach_sock!(assert_test_exists);

@@ -12,7 +12,7 @@ fn main() {
     report("pair_family", a.family());
     // As Python's fallback: the accepted end gets the default timeout, the
     // connecting end was made blocking.
-    report("pair_timeouts", format!("{:?} {:?}", a.gettimeout().unwrap(), b.gettimeout().unwrap()));
+    report("pair_timeouts", format!("{:?} {:?}", a.gettimeout(), b.gettimeout()));
     let e = capsock::socketpair(AF_INET, capsock::SOCK_DGRAM, 0).unwrap_err();
     report("pair_dgram", e.exception());
 
@@ -23,7 +23,7 @@ fn main() {
     c.sendall(b"served").unwrap();
     report("server", String::from_utf8_lossy(&conn.recv(10).unwrap()));
     report("server_reuseaddr", srv.getsockopt(capsock::SOL_SOCKET, capsock::SO_REUSEADDR).unwrap());
-    report("conn_timeout", format!("{:?}", c.gettimeout().unwrap()));
+    report("conn_timeout", format!("{:?}", c.gettimeout()));
     let e = capsock::create_server(("127.0.0.1", 0), AF_INET, None, false, true).unwrap_err();
     report("dualstack_v4", e);
     let v6 = capsock::create_server(("::1", 0), AF_INET6, Some(5), false, false).unwrap();

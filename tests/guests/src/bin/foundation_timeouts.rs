@@ -14,7 +14,7 @@ fn main() {
     let s = socket(family, SOCK_STREAM, 0).unwrap();
     s.connect((host.as_str(), idle)).unwrap();
     s.settimeout(Some(0.3)).unwrap();
-    assert_eq!(s.gettimeout().unwrap(), Some(0.3));
+    assert_eq!(s.gettimeout(), Some(0.3));
     let t0 = Instant::now();
     let e = expect_err(s.recv(10), "TimeoutError");
     report("timeout_ms", t0.elapsed().as_millis());
@@ -22,8 +22,8 @@ fn main() {
     assert_eq!(e.errno(), None);
 
     s.setblocking(false).unwrap();
-    assert_eq!(s.gettimeout().unwrap(), Some(0.0));
-    assert!(!s.getblocking().unwrap());
+    assert_eq!(s.gettimeout(), Some(0.0));
+    assert!(!s.getblocking());
     let t0 = Instant::now();
     let e = expect_err(s.recv(10), "BlockingIOError");
     report("nonblocking_errno", e.errno().unwrap());
