@@ -9,6 +9,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Instant;
+use wasmtime::PoolingAllocationConfig;
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 
@@ -76,6 +77,19 @@ fn guest(rt: &tokio::runtime::Runtime, runtime: &Runtime, mode: &'static str, n:
     us / 1e6
 }
 
+/// Seconds per run of a guest that exits at once: instantiation from the
+/// pre-instantiated guest, `wasi:cli/run`, teardown.
+fn instances(rt: &tokio::runtime::Runtime, runtime: &Runtime, n: usize) -> f64 {
+    let path = GUESTS.iter().find(|(g, _)| *g == "noop").unwrap().1;
+    let g = runtime.load_file(path).unwrap();
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let exit = rt.block_on(runtime.run(&g, RunOptions::new(Policy::deny_all()).capture())).unwrap();
+        assert_eq!(exit.code, 0);
+    }
+    t0.elapsed().as_secs_f64() / n as f64
+}
+
 fn main() {
     let runtime = Runtime::new().unwrap();
     let runtimes = [
@@ -88,6 +102,21 @@ fn main() {
     // Warm up both paths (page cache, CPU frequency, the guest's compile).
     native("rtt", 1000);
     guest(&runtimes[0].1, &runtime, "rtt", 1000);
+    // Instantiation: the default allocator against wasmtime's pooling
+    // allocator, both from a pre-instantiated guest.
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(64).total_core_instances(512).total_memories(128).total_tables(256);
+    pool.max_memory_size(1 << 30);
+    let pooled = Runtime::builder().pooling(pool).build().unwrap();
+    let current = &runtimes[1].1;
+    instances(current, &runtime, 20);
+    instances(current, &pooled, 20);
+    let (d, p) = (instances(current, &runtime, 200), instances(current, &pooled, 200));
+    println!(
+        "{:<64} {:>12} {:>12} {:>8}",
+        "guest start (instantiate + run + teardown)", "on demand", "pooling", "ratio"
+    );
+    println!("{:<64} {:>9.0} µs {:>9.0} µs {:>7.2}x", "a guest that exits at once, 200x", d * 1e6, p * 1e6, p / d);
     println!("{:<64} {:>12} {:>12} {:>8}", "workload (tokio runtime running the guest)", "native", "guest", "ratio");
     for (label, rt) in &runtimes {
         let (n, g) = (native("rtt", ROUNDS), guest(rt, &runtime, "rtt", ROUNDS));

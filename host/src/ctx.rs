@@ -63,8 +63,9 @@ pub struct CapsockCtx {
     /// Names this instance resolved, by the address they gave: a rule that
     /// names a host also matches the IPs that name resolved to here.
     pub(crate) resolved: HashMap<IpAddr, Vec<String>>,
-    /// Connected stream sockets now open.
-    pub(crate) connections: usize,
+    /// Connected stream sockets now open, by kernel socket inode, with how
+    /// many filenos hold each.
+    pub(crate) connections: HashMap<u64, usize>,
     /// When recent `connect` calls were made (at most
     /// `max_connects_per_second` entries).
     pub(crate) connect_times: VecDeque<Instant>,
@@ -228,7 +229,7 @@ impl CapsockCtxBuilder {
             bytes_sent: 0,
             bytes_received: 0,
             resolved: HashMap::new(),
-            connections: 0,
+            connections: HashMap::new(),
             connect_times: VecDeque::new(),
         }
     }

@@ -29,6 +29,9 @@
 //!
 //! The crate's map is `docs/architecture.md`.
 
+// Every public fallible function says how it fails.
+#![deny(clippy::missing_errors_doc)]
+
 mod addr;
 pub mod audit;
 mod bindings;

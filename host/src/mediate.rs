@@ -134,16 +134,57 @@ pub fn abstract_target(name: &[u8]) -> String {
     format!("unix:@{}", name.escape_ascii())
 }
 
-/// Normalise an address to what a policy should judge: an IPv4-mapped IPv6
-/// address is the IPv4 address it reaches.
+/// Normalise an address to what a policy should judge: an IPv6 address
+/// that stands for an IPv4 one is judged as that IPv4 address, so no
+/// spelling can dodge (or widen) an IPv4 rule:
+///
+/// - IPv4-mapped `::ffff:a.b.c.d` (the kernel sends it as IPv4);
+/// - IPv4-compatible `::a.b.c.d` (deprecated, RFC 4291; `::` and `::1` are
+///   themselves);
+/// - NAT64 `64:ff9b::a.b.c.d` (RFC 6052's well-known prefix) and
+///   `64:ff9b:1::/48` (RFC 8215, the IPv4 address in the last 32 bits);
+/// - 6to4 `2002:AABB:CCDD::/48` (RFC 3056: the IPv4 address in bits 16–48).
 pub fn normalise(addr: SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V6(a) => match a.ip().to_ipv4_mapped() {
-            Some(v4) => SocketAddr::V4(SocketAddrV4::new(v4, a.port())),
-            None => addr,
-        },
-        v4 => v4,
+    let SocketAddr::V6(a) = addr else { return addr };
+    let ip = *a.ip();
+    let s = ip.segments();
+    let o = ip.octets();
+    let v4 = |b: &[u8]| std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]);
+    let embedded = if let Some(m) = ip.to_ipv4_mapped() {
+        Some(m)
+    } else if (s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1))
+        || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+        || s[..3] == [0x64, 0xff9b, 1]
+    {
+        Some(v4(&o[12..16]))
+    } else if s[0] == 0x2002 {
+        Some(v4(&o[2..6]))
+    } else {
+        None
+    };
+    match embedded {
+        Some(v4) => SocketAddr::V4(SocketAddrV4::new(v4, a.port())),
+        None => addr,
     }
+}
+
+/// The address a connect or send to `dest` really reaches, as Linux routes
+/// it: the unspecified address is not "nowhere" but this host. IPv4
+/// `0.0.0.0` goes to the socket's own bound address (`bound`, when it is a
+/// specific one) or else `127.0.0.1`; IPv6 `::` goes to `::1`. Judging the
+/// destination as written would let `0.0.0.0` slip past a `loopback` deny
+/// rule.
+pub fn destination(dest: SocketAddr, bound: Option<SocketAddr>) -> SocketAddr {
+    let dest = normalise(dest);
+    if !dest.ip().is_unspecified() {
+        return dest;
+    }
+    let to = match (dest, bound.map(normalise)) {
+        (SocketAddr::V4(_), Some(b @ SocketAddr::V4(_))) if !b.ip().is_unspecified() => b.ip(),
+        (SocketAddr::V4(_), _) => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        (SocketAddr::V6(_), _) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+    };
+    SocketAddr::new(to, dest.port())
 }
 
 /// One guest instance's mediator: its policy, audit trail and hook, and the
@@ -212,10 +253,17 @@ impl Mediator {
     /// (audited) when one removes it. An allow rule or no rule keeps it, to
     /// be judged at connect.
     pub fn answer(&self, name: &str, addr: SocketAddr, schemes: &[Scheme], names: &[String]) -> Result<(), Verdict> {
+        // An answer of `0.0.0.0` or `::` reaches this host's loopback.
+        let judged = destination(addr, None);
         for &scheme in schemes {
-            let verdict = self.policy.check(&Request { action: Action::Connect, scheme, addr: normalise(addr), names });
+            let verdict = self.policy.check(&Request { action: Action::Connect, scheme, addr: judged, names });
             if let Verdict::Deny(_) = verdict {
-                self.audit.record(AuditOp::Resolve, &format!("{name} -> {}", addr.ip()), false, &verdict.reason());
+                self.audit.record(
+                    Use::ResolveAnswer.op(),
+                    &format!("{name} -> {}", addr.ip()),
+                    false,
+                    &verdict.reason(),
+                );
                 return Err(verdict);
             }
         }
@@ -503,13 +551,59 @@ mod tests {
     }
 
     #[test]
+    fn embedded_ipv4_is_judged_as_ipv4() {
+        let n = |s: &str| normalise(s.parse().unwrap()).to_string();
+        assert_eq!(n("[::ffff:10.0.0.5]:80"), "10.0.0.5:80");
+        assert_eq!(n("[::10.0.0.5]:80"), "10.0.0.5:80", "IPv4-compatible");
+        assert_eq!(n("[64:ff9b::a00:5]:80"), "10.0.0.5:80", "NAT64");
+        assert_eq!(n("[64:ff9b:1::a00:5]:80"), "10.0.0.5:80", "local-use NAT64");
+        assert_eq!(n("[2002:a00:5::1]:80"), "10.0.0.5:80", "6to4");
+        assert_eq!(n("[::1]:80"), "[::1]:80");
+        assert_eq!(n("[::]:80"), "[::]:80");
+        assert_eq!(n("[2001:db8::1]:80"), "[2001:db8::1]:80");
+    }
+
+    #[test]
+    fn the_unspecified_destination_is_this_host() {
+        let d = |dest: &str, bound: Option<&str>| {
+            destination(dest.parse().unwrap(), bound.map(|b| b.parse().unwrap())).to_string()
+        };
+        assert_eq!(d("0.0.0.0:80", None), "127.0.0.1:80");
+        assert_eq!(d("0.0.0.0:80", Some("0.0.0.0:0")), "127.0.0.1:80");
+        assert_eq!(d("0.0.0.0:80", Some("127.0.0.9:4000")), "127.0.0.9:80", "the bound source address");
+        assert_eq!(d("[::]:80", None), "[::1]:80");
+        assert_eq!(d("[::ffff:0.0.0.0]:80", None), "127.0.0.1:80");
+        assert_eq!(d("10.0.0.1:80", None), "10.0.0.1:80");
+        let p = Policy::from_rules(["connect *://*:*"], ["connect *://loopback:*"]).unwrap();
+        let m = mediator(p, None);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let dest = destination("0.0.0.0:80".parse().unwrap(), None);
+        let e = rt.block_on(m.address(Use::TcpConnect, dest, &[])).unwrap_err();
+        assert_eq!(e.rule().as_deref(), Some("connect *://loopback:*"));
+        assert!(
+            m.answer("x.test", "[::]:80".parse().unwrap(), &[Scheme::Tcp], &[]).is_err(),
+            "a `::` answer is pruned"
+        );
+    }
+
+    #[test]
     fn a_join_granted_by_sockopts_is_allowed_naming_that_grant() {
         let mut p = Policy::deny_all();
         p.allow_sockopt("IPPROTO_IP:IP_ADD_MEMBERSHIP");
-        let m = mediator(p, None);
+        let path = std::env::temp_dir().join(format!("capsock-join-audit-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let sink = crate::audit::AuditSink::open(&path).unwrap();
+        let m = Mediator::new(Arc::new(p), Audit::new(Some(sink.clone()), "join"), None);
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let group: IpAddr = "239.1.2.3".parse().unwrap();
         assert!(rt.block_on(m.multicast(group, 5000, "IPPROTO_IP:IP_ADD_MEMBERSHIP", &[])).is_ok());
+        sink.flush();
+        let line: serde_json::Value =
+            serde_json::from_str(std::fs::read_to_string(&path).unwrap().lines().next().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(line["op"], "join");
+        assert_eq!(line["allowed"], true, "one record, and it says allowed: {line}");
+        assert_eq!(line["rule"], "[sockopts] allow IPPROTO_IP:IP_ADD_MEMBERSHIP");
         let m = mediator(Policy::deny_all(), None);
         let e = rt.block_on(m.multicast(group, 5000, "IPPROTO_IP:IP_ADD_MEMBERSHIP", &[])).unwrap_err();
         assert_eq!(e.rule().as_deref(), Some("default deny"));

@@ -45,7 +45,7 @@ pub struct SocketHandle {
 impl SocketHandle {
     /// The socket object for `fd`, carrying the attributes Python keeps
     /// readable after `close()`.
-    pub fn for_core(fd: i32, core: &Core) -> SocketHandle {
+    pub(crate) fn for_core(fd: i32, core: &Core) -> SocketHandle {
         SocketHandle { fd, family: core.family, ty: core.ty, proto: core.proto, timeout: core.timeout }
     }
 }
@@ -89,8 +89,15 @@ pub struct Core {
     pub listen_granted: bool,
     /// Recent senders to a `listen`-granted UDP socket.
     pub reply_peers: VecDeque<SocketAddr>,
-    /// Counted against `max_connections` (a connected stream socket).
-    pub connection: bool,
+    /// Counted against `max_connections`: the kernel socket's inode, the
+    /// same for every fileno that holds this connection (a `dup`, a copy
+    /// received over `SCM_RIGHTS`).
+    pub connection: Option<u64>,
+    /// `SO_REUSEADDR` / `SO_REUSEPORT` values the guest set on an IP socket
+    /// before binding it: held here, not given to the OS, until the socket
+    /// has its port (see [`Core::bind_exclusive`]), so a guest socket never
+    /// joins a port another process (or guest) holds.
+    pub pending_reuse: [Option<Vec<u8>>; 2],
     /// The AF_UNIX path the guest bound, as the guest wrote it (the OS sees
     /// a `/proc/self/fd/N/name` path that must not leak into `getsockname`).
     pub unix_name: Option<String>,
@@ -100,7 +107,7 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(sock: Socket, family: i32, ty: i32, proto: i32) -> io::Result<Core> {
+    pub(crate) fn new(sock: Socket, family: i32, ty: i32, proto: i32) -> io::Result<Core> {
         sock.set_nonblocking(true)?;
         Ok(Core {
             reg: OnceLock::new(),
@@ -114,13 +121,14 @@ impl Core {
             attached: true,
             listen_granted: false,
             reply_peers: VecDeque::new(),
-            connection: false,
+            connection: None,
+            pending_reuse: [None, None],
             unix_name: None,
             unix_peer: None,
         })
     }
 
-    pub fn sock(&self) -> &Socket {
+    pub(crate) fn sock(&self) -> &Socket {
         &self.sock
     }
 
@@ -142,17 +150,17 @@ impl Core {
     /// Drop the reactor registration, so readiness is learnt afresh. Called
     /// before `connect`, which moves the socket out of the state whose
     /// `EPOLLHUP` tokio would remember.
-    pub fn forget_registration(&mut self) {
+    pub(crate) fn forget_registration(&mut self) {
         self.reg.take();
     }
 
-    pub fn nonblocking(&self) -> bool {
+    pub(crate) fn nonblocking(&self) -> bool {
         self.timeout == Some(Duration::ZERO)
     }
 
     /// How an operation in `direction` waits, per the socket's mode and the
     /// call's flags.
-    pub fn wait(&self, interest: Interest, dontwait: bool) -> Wait {
+    pub(crate) fn wait(&self, interest: Interest, dontwait: bool) -> Wait {
         if dontwait || self.nonblocking() {
             return Wait::NonBlocking;
         }
@@ -173,7 +181,58 @@ impl Core {
         }
     }
 
-    pub fn remember_peer(&mut self, peer: SocketAddr) {
+    /// Bind an IP socket without sharing its port: the `SO_REUSEADDR` /
+    /// `SO_REUSEPORT` the guest asked for are given to the OS only once the
+    /// socket holds its port alone, so it can never join a port some other
+    /// socket holds (a native `SO_REUSEPORT` group, a UDP service bound with
+    /// `SO_REUSEADDR`) and take its connections or datagrams.
+    ///
+    /// The one exception is what Python's servers rely on: a TCP socket
+    /// that asked for `SO_REUSEADDR` may bind a port left in `TIME_WAIT`
+    /// (`EADDRINUSE` without it is retried with it). That is safe because
+    /// Linux never lets TCP `SO_REUSEADDR` bind over a listening socket.
+    ///
+    /// # Errors
+    /// The OS error of the bind (`EADDRINUSE` where the port is shared).
+    pub(crate) fn bind_exclusive(&mut self, addr: &socket2::SockAddr) -> io::Result<()> {
+        match self.sock.bind(addr) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) && self.ty == libc::SOCK_STREAM => {
+                let asked = self.pending_reuse[0].as_deref().is_some_and(|v| v.iter().any(|b| *b != 0));
+                if !asked {
+                    return Err(e);
+                }
+                self.sock.set_reuse_address(true)?;
+                if let Err(e) = self.sock.bind(addr) {
+                    let _ = self.sock.set_reuse_address(false);
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        self.apply_pending_reuse();
+        Ok(())
+    }
+
+    /// Give the OS the held sharing options, now the socket has its port.
+    pub(crate) fn apply_pending_reuse(&mut self) {
+        for (i, name) in [libc::SO_REUSEADDR, libc::SO_REUSEPORT].into_iter().enumerate() {
+            if let Some(v) = self.pending_reuse[i].take() {
+                let _ = crate::sockopt::set_raw(&self.sock, libc::SOL_SOCKET, name, &v);
+            }
+        }
+    }
+
+    /// The held value of a sharing option, if one is held.
+    pub(crate) fn pending_reuse_value(&self, level: i32, name: i32) -> Option<&[u8]> {
+        match (level, name) {
+            (libc::SOL_SOCKET, libc::SO_REUSEADDR) => self.pending_reuse[0].as_deref(),
+            (libc::SOL_SOCKET, libc::SO_REUSEPORT) => self.pending_reuse[1].as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn remember_peer(&mut self, peer: SocketAddr) {
         if self.reply_peers.contains(&peer) {
             return;
         }
@@ -257,7 +316,7 @@ pub const MAX_RESOLVED: usize = 4096;
 
 impl CapsockCtx {
     /// Record that `name` resolved to `addrs` for this instance.
-    pub fn remember_resolution(&mut self, name: &str, addrs: impl IntoIterator<Item = std::net::IpAddr>) {
+    pub(crate) fn remember_resolution(&mut self, name: &str, addrs: impl IntoIterator<Item = std::net::IpAddr>) {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         for ip in addrs {
             if self.resolved.len() >= MAX_RESOLVED && !self.resolved.contains_key(&ip) {
@@ -271,12 +330,12 @@ impl CapsockCtx {
     }
 
     /// The names that resolved to `ip` in this instance.
-    pub fn names_for(&self, ip: std::net::IpAddr) -> &[String] {
+    pub(crate) fn names_for(&self, ip: std::net::IpAddr) -> &[String] {
         self.resolved.get(&ip).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// Fail with `EMFILE` if one more socket would pass the limit.
-    pub fn reserve(&self, count: usize) -> SockResult<()> {
+    pub(crate) fn reserve(&self, count: usize) -> SockResult<()> {
         if self.open + count > self.limits.max_sockets {
             return Err(self.limit_error(errno::EMFILE, "max_sockets", self.limits.max_sockets));
         }
@@ -290,26 +349,34 @@ impl CapsockCtx {
     }
 
     /// Fail if one more connection would pass `max_connections`.
-    pub fn check_connections(&self) -> SockResult<()> {
-        if self.connections >= self.limits.max_connections {
+    pub(crate) fn check_connections(&self) -> SockResult<()> {
+        if self.connections.len() >= self.limits.max_connections {
             return Err(self.limit_error(errno::EACCES, "max_connections", self.limits.max_connections));
         }
         Ok(())
     }
 
-    /// Count `fd` as a connection (after a successful connect or accept).
-    pub fn count_connection(&mut self, fd: i32) {
-        if let Ok(core) = self.get_mut(fd)
-            && core.ty == capsock_abi::consts::SOCK_STREAM
-            && !core.connection
-        {
-            core.connection = true;
-            self.connections += 1;
+    /// Count `fd` as a connection (after a successful connect or accept,
+    /// or a `dup`): connections are counted by the kernel socket, so
+    /// duplicating one or passing it to yourself and closing the original
+    /// never frees a place.
+    pub(crate) fn count_connection(&mut self, fd: i32) {
+        let Ok(core) = self.get_mut(fd) else { return };
+        if core.ty != capsock_abi::consts::SOCK_STREAM || core.connection.is_some() {
+            return;
         }
+        let Some(ino) = socket_inode(core.sock()) else { return };
+        core.connection = Some(ino);
+        *self.connections.entry(ino).or_insert(0) += 1;
+    }
+
+    /// Whether `sock` is a connection this instance already counts.
+    pub(crate) fn holds_connection(&self, sock: &Socket) -> bool {
+        socket_inode(sock).is_some_and(|ino| self.connections.contains_key(&ino))
     }
 
     /// Admit one `connect` under `max_connects_per_second`.
-    pub fn admit_connect(&mut self) -> SockResult<()> {
+    pub(crate) fn admit_connect(&mut self) -> SockResult<()> {
         let Some(max) = self.limits.max_connects_per_second else { return Ok(()) };
         let now = Instant::now();
         while self.connect_times.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
@@ -323,24 +390,24 @@ impl CapsockCtx {
     }
 
     /// How many of `want` bytes may still be sent; an error once none may.
-    pub fn send_budget(&self, want: usize) -> SockResult<usize> {
+    pub(crate) fn send_budget(&self, want: usize) -> SockResult<usize> {
         self.send_budget_after(0, want)
     }
 
     /// As [`send_budget`](Self::send_budget), with `pending` bytes of the
     /// current call already sent but not yet counted.
-    pub fn send_budget_after(&self, pending: u64, want: usize) -> SockResult<usize> {
+    pub(crate) fn send_budget_after(&self, pending: u64, want: usize) -> SockResult<usize> {
         budget(self, want, self.bytes_sent + pending, self.limits.max_bytes_sent, "max_bytes_sent")
     }
 
     /// How many of `want` bytes may still be received; an error once none
     /// may.
-    pub fn recv_budget(&self, want: usize) -> SockResult<usize> {
+    pub(crate) fn recv_budget(&self, want: usize) -> SockResult<usize> {
         budget(self, want, self.bytes_received, self.limits.max_bytes_received, "max_bytes_received")
     }
 
     /// Put a socket in the table at the lowest free fileno, as POSIX does.
-    pub fn insert(&mut self, core: Core) -> SockResult<i32> {
+    pub(crate) fn insert(&mut self, core: Core) -> SockResult<i32> {
         self.reserve(1)?;
         let slot = match self.fds.iter().position(Option::is_none) {
             Some(i) => i,
@@ -358,11 +425,11 @@ impl CapsockCtx {
         usize::try_from(fd.checked_sub(FIRST_FD)?).ok()
     }
 
-    pub fn get(&self, fd: i32) -> SockResult<&Core> {
+    pub(crate) fn get(&self, fd: i32) -> SockResult<&Core> {
         Self::slot(fd).and_then(|s| self.fds.get(s)).and_then(Option::as_ref).ok_or_else(|| SockError::os(errno::EBADF))
     }
 
-    pub fn get_mut(&mut self, fd: i32) -> SockResult<&mut Core> {
+    pub(crate) fn get_mut(&mut self, fd: i32) -> SockResult<&mut Core> {
         Self::slot(fd)
             .and_then(|s| self.fds.get_mut(s))
             .and_then(Option::as_mut)
@@ -370,16 +437,31 @@ impl CapsockCtx {
     }
 
     /// Remove a socket; dropping it closes the OS socket and deregisters it.
-    pub fn remove(&mut self, fd: i32) -> Option<Core> {
+    pub(crate) fn remove(&mut self, fd: i32) -> Option<Core> {
         let core = Self::slot(fd).and_then(|s| self.fds.get_mut(s)).and_then(Option::take);
         if let Some(c) = &core {
             self.open -= 1;
-            if c.connection {
-                self.connections -= 1;
+            if let Some(ino) = c.connection
+                && let Some(n) = self.connections.get_mut(&ino)
+            {
+                *n -= 1;
+                if *n == 0 {
+                    self.connections.remove(&ino);
+                }
             }
         }
         core
     }
+}
+
+/// The inode that names a kernel socket, whichever descriptor holds it.
+fn socket_inode(sock: &Socket) -> Option<u64> {
+    // SAFETY: an all-zero `stat` is a valid out-value for fstat.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: the descriptor is open (owned by `sock`) and `st` is a valid
+    // out-pointer of the right type.
+    let rc = unsafe { libc::fstat(sock.as_raw_fd(), &mut st) };
+    (rc == 0).then_some(st.st_ino)
 }
 
 fn budget(net: &CapsockCtx, want: usize, used: u64, limit: Option<u64>, name: &str) -> SockResult<usize> {

@@ -23,7 +23,7 @@
 //!    removed; when none remains the lookup fails with `PermissionError`
 //!    naming that rule.
 //! 5. The answers are remembered for the instance
-//!    ([`crate::net::NetCtx::remember_resolution`]), so a `connect` rule
+//!    (`CapsockCtx::remember_resolution`), so a `connect` rule
 //!    naming the host matches the addresses it resolved to.
 //!
 //! Reverse lookups (`gethostbyaddr`, `getnameinfo`) never query the OS:
@@ -797,6 +797,30 @@ mod tests {
         // `localhost` is in every /etc/hosts, so no DNS query leaves.
         let answer = rt.block_on(os_lookup("localhost", AF_INET, 0)).unwrap();
         assert!(answer.1.iter().any(|(ip, _)| ip.is_loopback()));
+    }
+
+    /// A string that is no host name is the resolver's error when the
+    /// policy grants every name (as CPython's `gaierror`), and the policy's
+    /// default deny otherwise; in neither case is anything looked up.
+    #[test]
+    fn malformed_names_under_a_grant_everything_policy() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let ask = |policy: capsock_policy::Policy| {
+            let mut ctx = crate::CapsockCtx::builder(policy).build();
+            let mut table = wasmtime::component::ResourceTable::new();
+            let mut view = CapsockCtxView { ctx: &mut ctx, table: &mut table };
+            match rt.block_on(view.gethostbyname_ex("0.1.1.~1".to_string())) {
+                Err(SockError::Guest(e)) => (e.kind, e.errno, e.rule),
+                other => panic!("expected an error, got {:?}", other.map(|h| h.name)),
+            }
+        };
+        let everything = capsock_policy::Policy::from_rules(["* *://*:*"], []).unwrap();
+        assert_eq!(ask(everything), (crate::error::Kind::Gai, EAI_NONAME, None));
+        let (kind, errno, rule) = ask(capsock_policy::Policy::deny_all());
+        assert_eq!(
+            (kind, errno, rule.as_deref()),
+            (crate::error::Kind::Os, capsock_abi::errno::EACCES, Some("default deny"))
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::bindings::capsock::socket::types::{Address, UnixAddress};
 use crate::cmsg;
 use crate::ctx::{CapsockCtx, CapsockCtxView};
 use crate::error::{SockError, SockResult};
-use crate::mediate::{Use, normalise};
+use crate::mediate::{Use, destination, normalise};
 use crate::net::{Core, SocketHandle, io_op};
 use crate::sockopt::{self, Grant};
 use capsock_abi::consts::*;
@@ -263,11 +263,21 @@ impl CapsockCtxView<'_> {
                 let kind = (sock.domain(), sock.r#type(), sock.protocol());
                 let inserted = match kind {
                     (Ok(d), Ok(t), Ok(p)) => {
+                        // A connected stream is a connection: one this
+                        // instance already holds (sent to itself) is the same
+                        // connection; a new one must fit `max_connections`.
+                        let connected = t == Type::STREAM && sock.peer_addr().is_ok();
+                        let fits = !connected
+                            || self.ctx.holds_connection(&sock)
+                            || self.ctx.connections.len() < self.ctx.limits.max_connections;
                         let mut core = Core::new(sock, i32::from(d), i32::from(t), p.map_or(0, i32::from))?;
                         core.attached = false;
-                        // Past the socket limit, `insert` refuses and the
-                        // dropped core closes the descriptor.
-                        self.ctx.insert(core).ok()
+                        // Past a limit, the dropped core closes the descriptor.
+                        let fileno = if fits { self.ctx.insert(core).ok() } else { None };
+                        if let (Some(f), true) = (fileno, connected) {
+                            self.ctx.count_connection(f);
+                        }
+                        fileno
                     }
                     // Not a socket: dropping `sock` closes it.
                     _ => None,
@@ -318,6 +328,11 @@ impl CapsockCtxView<'_> {
                 (Some(SockAddr::from(ip)), None)
             }
         };
+        // Linux's UIO_MAXIOV: more buffers is EMSGSIZE, refused before any
+        // iovec array is built.
+        if buffers.len() > IOV_MAX {
+            return Err(SockError::os(errno::EMSGSIZE));
+        }
         // A datagram is never cut short: it is sent whole or refused.
         let total: usize = buffers.iter().map(|b| b.len()).sum();
         let budget = self.ctx.send_budget(total)?;
@@ -397,19 +412,20 @@ impl CapsockCtx {
     /// Judge a use of an IP address through the mediator, with the names
     /// this instance resolved to it; a denial is a `PermissionError` naming
     /// the rule.
-    pub async fn judge(&self, use_: Use, addr: SocketAddr) -> SockResult<()> {
+    pub(crate) async fn judge(&self, use_: Use, addr: SocketAddr) -> SockResult<()> {
         let names = self.names_for(normalise(addr).ip());
         self.mediator.address(use_, addr, names).await
     }
 
     /// May this socket send to `dest`? A `connect` rule, or (for a socket
     /// bound under a `listen` rule) a recent sender it is replying to.
-    pub async fn judge_send(&self, core: &Core, dest: SocketAddr) -> SockResult<()> {
+    pub(crate) async fn judge_send(&self, core: &Core, dest: SocketAddr) -> SockResult<()> {
         let use_ = match scheme(core.ty) {
             Some(Scheme::Udp) => Use::UdpSend,
             Some(Scheme::Tcp) => Use::TcpConnect,
             None => return Err(SockError::os(errno::EOPNOTSUPP)),
         };
+        let dest = destination(dest, core.sock().local_addr().ok().and_then(|a| a.as_socket()));
         let norm = normalise(dest);
         if core.listen_granted && core.reply_peers.iter().any(|p| normalise(*p) == norm) {
             self.mediator.reply(norm);
@@ -426,6 +442,9 @@ struct Received {
     ancdata: Vec<cmsg::Cmsg>,
     msg_flags: i32,
 }
+
+/// The most buffers one `sendmsg` takes (Linux's `UIO_MAXIOV`).
+pub const IOV_MAX: usize = 1024;
 
 /// The most control-message space one `recvmsg` allocates.
 pub const MAX_CONTROL: usize = 64 << 10;
@@ -651,8 +670,9 @@ impl HostSocket for CapsockCtxView<'_> {
             None => return Err(SockError::os(errno::EOPNOTSUPP)),
         };
         self.judge(use_, target).await?;
-        core.sock().bind(&target.into())?;
-        self.core_mut(&h)?.listen_granted = true;
+        let core = self.core_mut(&h)?;
+        core.bind_exclusive(&target.into())?;
+        core.listen_granted = true;
         Ok(())
     }
 
@@ -677,7 +697,10 @@ impl HostSocket for CapsockCtxView<'_> {
                 Some(Scheme::Udp) => Use::UdpConnect,
                 None => return Err(SockError::os(errno::EOPNOTSUPP)),
             };
-            self.judge(use_, ip).await?;
+            // Judged as where the kernel will really connect (`0.0.0.0` is
+            // this host); the OS is given the address as written.
+            let bound = core.sock().local_addr().ok().and_then(|a| a.as_socket());
+            self.judge(use_, destination(ip, bound)).await?;
             (SockAddr::from(ip), None, None)
         };
         if stream {
@@ -693,7 +716,10 @@ impl HostSocket for CapsockCtxView<'_> {
             self.ctx.count_connection(fd);
         }
         if result.is_ok() || pending {
-            self.core_mut(&h)?.unix_peer = unix_peer;
+            let core = self.core_mut(&h)?;
+            core.unix_peer = unix_peer;
+            // connect(2) bound an ephemeral port alone: sharing may follow.
+            core.apply_pending_reuse();
         }
         result
     }
@@ -716,7 +742,15 @@ impl HostSocket for CapsockCtxView<'_> {
         new.listen_granted = core.listen_granted;
         new.unix_name = core.unix_name.clone();
         new.unix_peer = core.unix_peer.clone();
-        self.new_handle(new)
+        new.pending_reuse = core.pending_reuse.clone();
+        let counted = core.connection.is_some();
+        let h = self.new_handle(new)?;
+        // The copy holds the same connection: counted once, freed last.
+        if counted {
+            let fd = self.table.get(&h)?.fd;
+            self.ctx.count_connection(fd);
+        }
+        Ok(h)
     }
 
     async fn fileno(&mut self, h: Resource<SocketHandle>) -> wasmtime::Result<i32> {
@@ -745,7 +779,10 @@ impl HostSocket for CapsockCtxView<'_> {
     async fn getsockopt(&mut self, h: Resource<SocketHandle>, level: i32, name: i32) -> SockResult<i32> {
         let core = self.core(&h)?;
         let opt = sockopt::lookup(level, name)?;
-        let bytes = sockopt::get_raw(core.sock(), level, name, 4)?;
+        let bytes = match core.pending_reuse_value(level, name) {
+            Some(held) => held.to_vec(),
+            None => sockopt::get_raw(core.sock(), level, name, 4)?,
+        };
         if opt.shape != sockopt::Shape::Int && bytes.len() != 4 {
             return Err(SockError::os(errno::EINVAL));
         }
@@ -766,6 +803,9 @@ impl HostSocket for CapsockCtxView<'_> {
         // Python's own bound: 0 < buflen <= 1024.
         if buflen == 0 || buflen > 1024 {
             return Err(SockError::os_msg(0, "getsockopt buflen out of range"));
+        }
+        if let Some(held) = core.pending_reuse_value(level, name) {
+            return Ok(held.iter().copied().take(buflen as usize).collect());
         }
         sockopt::get_raw(core.sock(), level, name, buflen as usize)
     }
@@ -809,6 +849,16 @@ impl HostSocket for CapsockCtxView<'_> {
             (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => Some(sockopt::timeval_to_duration(&bytes)?),
             _ => None,
         };
+        // Port sharing waits for the bind (see `Core::bind_exclusive`).
+        if (level, name) == (SOL_SOCKET, SO_REUSEADDR) || (level, name) == (SOL_SOCKET, SO_REUSEPORT) {
+            let unbound = core.family != AF_UNIX
+                && core.sock().local_addr().ok().and_then(|a| a.as_socket()).is_some_and(|a| a.port() == 0);
+            if unbound {
+                let core = self.core_mut(&h)?;
+                core.pending_reuse[usize::from(name == SO_REUSEPORT)] = Some(bytes);
+                return Ok(());
+            }
+        }
         sockopt::set_raw(core.sock(), level, name, &bytes)?;
         if let Some(t) = timeo {
             let core = self.core_mut(&h)?;
@@ -868,6 +918,8 @@ impl HostSocket for CapsockCtxView<'_> {
         // refused connect) remembers a hang-up; a listener starts afresh.
         core.forget_registration();
         core.sock().listen(backlog)?;
+        // An unbound socket got its ephemeral port alone just now.
+        core.apply_pending_reuse();
         Ok(())
     }
 

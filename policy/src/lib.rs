@@ -107,6 +107,8 @@
 //! sockets in host directories or the Linux abstract namespace ([`Policy::allow_unix_dir`],
 //! [`Policy::allow_unix_abstract`]).
 
+// Every public fallible function says how it fails.
+#![deny(clippy::missing_errors_doc)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -165,19 +167,27 @@ impl Policy {
     }
 
     /// Parses `rule` and adds it to the allow list.
+    ///
+    /// # Errors
+    /// [`ParseError`] (with the position) when `rule` is not a valid rule; nothing is added.
     pub fn allow(&mut self, rule: &str) -> Result<&mut Self, ParseError> {
         self.allow.push(rule.parse()?);
         Ok(self)
     }
 
     /// Parses `rule` and adds it to the deny list.
+    ///
+    /// # Errors
+    /// [`ParseError`] (with the position) when `rule` is not a valid rule; nothing is added.
     pub fn deny(&mut self, rule: &str) -> Result<&mut Self, ParseError> {
         self.deny.push(rule.parse()?);
         Ok(self)
     }
 
-    /// Builds a policy from allow and deny rule texts; fails on the first rule that does not
-    /// parse.
+    /// Builds a policy from allow and deny rule texts.
+    ///
+    /// # Errors
+    /// The [`ParseError`] of the first rule that does not parse.
     pub fn from_rules<'a>(
         allow: impl IntoIterator<Item = &'a str>,
         deny: impl IntoIterator<Item = &'a str>,

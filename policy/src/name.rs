@@ -36,6 +36,9 @@ fn fail<T>(position: usize, message: impl Into<String>) -> Result<T, NameError> 
 /// Labels are 1 to 63 letters, digits, `-` or `_` (underscores appear in service names), not
 /// starting or ending with `-`; the whole name is at most 253 characters; and the last label is
 /// not all digits, so that no spelling of an IPv4 address (`10.1`, `010.0.0.1`) passes as a name.
+///
+/// # Errors
+/// [`NameError`] with the position and reason when `s` breaks one of those rules.
 pub fn canonical_name(s: &str) -> Result<String, NameError> {
     let body = s.strip_suffix('.').unwrap_or(s);
     if body.is_empty() {

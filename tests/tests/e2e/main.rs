@@ -21,6 +21,8 @@ mod resolver;
 pub use resolver::*;
 mod readiness;
 pub use readiness::*;
+mod security;
+pub use security::*;
 mod sockets;
 pub use sockets::*;
 

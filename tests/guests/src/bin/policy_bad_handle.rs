@@ -22,8 +22,8 @@ fn main() {
             println!("got={}", String::from_utf8_lossy(&got));
         }
         "forged" => {
-            // SAFETY (of the guest's own memory): none is at stake; the
-            // handle is simply not one the host gave this instance.
+            // SAFETY: no memory of the guest's is at stake; the handle is
+            // simply not one the host gave this instance (the attack).
             let forged = unsafe { sockets::Socket::from_handle(0x7fff_0001) };
             let n = forged.fileno();
             println!("unreachable: fileno={n}");

@@ -1,0 +1,2 @@
+//! Does nothing: the bench's instantiate-and-exit guest.
+fn main() {}
