@@ -98,6 +98,9 @@ pub struct Core {
     /// has its port (see [`Core::bind_exclusive`]), so a guest socket never
     /// joins a port another process (or guest) holds.
     pub pending_reuse: [Option<Vec<u8>>; 2],
+    /// The directory an AF_UNIX socket's bound address names
+    /// (`/proc/PID/fd/N/NAME`), open while the socket is.
+    pub unix_dir: Option<cap_std::fs::Dir>,
     /// The AF_UNIX path the guest bound, as the guest wrote it (the OS sees
     /// a `/proc/self/fd/N/name` path that must not leak into `getsockname`).
     pub unix_name: Option<String>,
@@ -123,6 +126,7 @@ impl Core {
             reply_peers: VecDeque::new(),
             connection: None,
             pending_reuse: [None, None],
+            unix_dir: None,
             unix_name: None,
             unix_peer: None,
         })

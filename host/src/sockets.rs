@@ -98,13 +98,13 @@ impl CapsockCtxView<'_> {
         &self,
         address: &Address,
         create: bool,
-    ) -> SockResult<(SockAddr, Option<String>, Option<cap_std::fs::Dir>)> {
+    ) -> SockResult<(SockAddr, Option<String>, Option<crate::unix::UnixPath>)> {
         let use_ = if create { Use::UnixBind } else { Use::UnixConnect };
         let mediator = &self.ctx.mediator;
         match address {
             Address::Unix(UnixAddress::Path(p)) => {
                 let v = mediator.unix_path(use_, p, self.ctx.unix.resolve(p, create))?;
-                Ok((SockAddr::unix(&v.os_path)?, Some(p.clone()), Some(v.dir)))
+                Ok((SockAddr::unix(&v.os_path)?, Some(p.clone()), Some(v)))
             }
             Address::Unix(UnixAddress::AbstractName(name)) => {
                 mediator.unix_abstract(use_, Some(name))?;
@@ -363,12 +363,12 @@ impl CapsockCtxView<'_> {
     fn guest_address(&self, from: Option<&SockAddr>) -> Option<Address> {
         let a = addr::from_sockaddr(from?)?;
         match &a {
-            Address::Unix(UnixAddress::Path(p)) if p.starts_with("/proc/self/fd/") => {
-                Some(Address::Unix(UnixAddress::Unnamed))
-            }
-            // A path in a granted directory reads as the guest spells it.
+            // A path in a granted directory reads as the guest spells it
+            // (capsock's own `/proc/PID/fd/N/NAME` form included); another
+            // `/proc` form never leaks.
             Address::Unix(UnixAddress::Path(p)) => match self.ctx.unix.to_guest(std::path::Path::new(p)) {
                 Some(g) => Some(Address::Unix(UnixAddress::Path(g))),
+                None if p.starts_with("/proc/") => Some(Address::Unix(UnixAddress::Unnamed)),
                 None => Some(a),
             },
             _ => Some(a),
@@ -656,10 +656,12 @@ impl HostSocket for CapsockCtxView<'_> {
     async fn bind(&mut self, h: Resource<SocketHandle>, address: Address) -> SockResult<()> {
         let core = self.core(&h)?;
         if core.family == AF_UNIX {
-            let (os_addr, name, _dir) = self.judge_unix(&address, true)?;
+            let (os_addr, name, vetted) = self.judge_unix(&address, true)?;
             self.core(&h)?.sock().bind(&os_addr)?;
             let core = self.core_mut(&h)?;
             core.unix_name = name;
+            // The bound address names this directory descriptor: keep it.
+            core.unix_dir = vetted.map(|v| v.dir);
             core.listen_granted = true;
             return Ok(());
         }

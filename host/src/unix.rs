@@ -4,26 +4,41 @@
 //! start with a granted directory (as the policy wrote it, or its absolute
 //! form), and the rest is opened through `cap-std`, which refuses `..`
 //! components, absolute paths and symlinks that would leave the directory.
-//! The final component must not be a symlink. The OS call then uses the
-//! real path of the opened parent directory (read back from its descriptor,
-//! so it is the directory `cap-std` vetted, whatever the guest's spelling),
-//! which other processes can use to reply; when that would not fit
-//! `sun_path`, `/proc/self/fd/N/NAME` (valid only inside this process).
+//!
+//! No OS call then names the path again, so nothing can be swapped between
+//! the check and the use (a rename of a directory, a symlink planted in
+//! place of a socket):
+//!
+//! - `bind` names `/proc/PID/fd/DIRFD/NAME`: the kernel resolves the magic
+//!   link to the very directory `cap-std` opened, and creates `NAME` in it
+//!   (bind never follows a final symlink: an existing name is
+//!   `EADDRINUSE`). The socket keeps that directory open for its lifetime,
+//!   so its address stays valid for peers that reply to it (a process of
+//!   the same user, or root, can use `/proc/PID/fd`).
+//! - `connect` and `sendto` open the socket file itself with
+//!   `openat(DIRFD, NAME, O_PATH | O_NOFOLLOW)`, check that it is a socket
+//!   (a symlink is refused, anything else is `ECONNREFUSED` as Linux says),
+//!   and name `/proc/self/fd/FD`: the inode that was checked.
 
 use crate::error::{SockError, SockResult};
 use crate::mediate::unix_refusal;
 use cap_std::fs::Dir;
 use capsock_abi::errno;
 use capsock_policy::Policy;
-use std::os::fd::AsRawFd;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 
 /// Linux's `sun_path` holds 108 bytes including the terminating NUL.
 const SUN_PATH_MAX: usize = 107;
 
-/// A vetted AF_UNIX path: keep `dir` alive while `os_path` is in use.
+/// A vetted AF_UNIX path: keep `dir` (and `target`) alive while `os_path`
+/// is in use; a bound socket keeps `dir` for its lifetime.
 pub struct UnixPath {
     pub dir: Dir,
+    /// For connect: the socket file, opened `O_PATH | O_NOFOLLOW`.
+    #[allow(dead_code, reason = "held open, not read: `os_path` names this descriptor")]
+    pub target: Option<OwnedFd>,
     pub os_path: PathBuf,
 }
 
@@ -133,31 +148,49 @@ impl UnixDirs {
             Some(p) => root.open_dir(p).map_err(|e| escape_or_io(e, guest))?,
             None => root.try_clone().map_err(SockError::from_io)?,
         };
-        match dir.symlink_metadata(&name) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(unix_refusal(
-                    "AF_UNIX path is a symlink",
-                    format!("Permission denied by capsock policy: AF_UNIX path {guest:?} is a symlink"),
-                ));
+        let symlink = || {
+            unix_refusal(
+                "AF_UNIX path is a symlink",
+                format!("Permission denied by capsock policy: AF_UNIX path {guest:?} is a symlink"),
+            )
+        };
+        let (target, os_path) = if create {
+            match dir.symlink_metadata(&name) {
+                Ok(m) if m.file_type().is_symlink() => return Err(symlink()),
+                Ok(_) => return Err(SockError::os(errno::EADDRINUSE)),
+                Err(_) => {}
             }
-            Ok(_) if create => return Err(SockError::os(errno::EADDRINUSE)),
-            _ => {}
-        }
-        let proc_path = PathBuf::from(format!("/proc/self/fd/{}/{name}", dir.as_raw_fd()));
-        let real = std::fs::read_link(format!("/proc/self/fd/{}", dir.as_raw_fd())).ok().map(|d| d.join(&name));
-        let os_path = match real {
-            Some(r) if r.as_os_str().len() <= SUN_PATH_MAX => r,
-            _ => proc_path,
+            (None, PathBuf::from(format!("/proc/{}/fd/{}/{name}", std::process::id(), dir.as_raw_fd())))
+        } else {
+            let fd = open_path_nofollow(&dir, &name)?;
+            match file_kind(&fd)? {
+                libc::S_IFSOCK => {}
+                libc::S_IFLNK => return Err(symlink()),
+                _ => return Err(SockError::os(errno::ECONNREFUSED)),
+            }
+            let os_path = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
+            (Some(fd), os_path)
         };
         if os_path.as_os_str().len() > SUN_PATH_MAX {
             return Err(SockError::os(errno::ENAMETOOLONG));
         }
-        Ok((UnixPath { dir, os_path }, format!("[unix] dirs {}", granted.spelled.display())))
+        Ok((UnixPath { dir, target, os_path }, format!("[unix] dirs {}", granted.spelled.display())))
     }
 
     /// An OS path inside a granted directory, written as the guest would: the
-    /// directory as the policy names it, then the rest. `None` outside them.
+    /// directory as the policy names it, then the rest. A `/proc/PID/fd/N/NAME`
+    /// address (a capsock socket's bound name) is first resolved to the
+    /// directory it pins. `None` outside them.
     pub fn to_guest(&self, os_path: &Path) -> Option<String> {
+        if os_path.starts_with("/proc") {
+            let name = os_path.file_name()?;
+            let real = std::fs::read_link(os_path.parent()?).ok()?;
+            return self.to_guest_real(&real.join(name));
+        }
+        self.to_guest_real(os_path)
+    }
+
+    fn to_guest_real(&self, os_path: &Path) -> Option<String> {
         for g in &self.granted {
             let Some(real) = &g.canonical else { continue };
             if let Ok(rest) = os_path.strip_prefix(real)
@@ -168,6 +201,32 @@ impl UnixDirs {
         }
         None
     }
+}
+
+/// `openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)`: the file itself,
+/// never what a symlink there points to.
+fn open_path_nofollow(dir: &Dir, name: &str) -> SockResult<OwnedFd> {
+    let c = CString::new(name).map_err(|_| SockError::value("embedded null character in path"))?;
+    // SAFETY: `dir` is an open directory descriptor and `c` a NUL-terminated
+    // name; the call only returns a new descriptor or -1.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(SockError::from_io(std::io::Error::last_os_error()));
+    }
+    // SAFETY: `fd` was just returned by openat and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The `S_IFMT` bits of an open file.
+fn file_kind(fd: &OwnedFd) -> SockResult<libc::mode_t> {
+    // SAFETY: an all-zero `stat` is a valid out-value for fstat.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is open (O_PATH descriptors may be fstat'ed) and `st` is
+    // a valid out-pointer of the right type.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 {
+        return Err(SockError::from_io(std::io::Error::last_os_error()));
+    }
+    Ok(st.st_mode & libc::S_IFMT)
 }
 
 fn leaves(guest: &str) -> SockError {

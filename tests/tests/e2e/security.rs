@@ -78,6 +78,71 @@ pub fn security_port_share() {
     }
 }
 
+/// Accepts on a non-blocking AF_UNIX listener until `stop`, counting.
+fn count_accepts(
+    l: std::os::unix::net::UnixListener,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<usize> {
+    l.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let mut n = 0;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            match l.accept() {
+                Ok(_) => n += 1,
+                Err(_) => std::thread::sleep(Duration::from_micros(200)),
+            }
+        }
+        n
+    })
+}
+
+/// A process that can write in the granted directory swaps a
+/// subdirectory for a symlink to outside while the guest binds and
+/// connects in it: the vetted path was once used again by name, so binds
+/// landed outside and connects reached an outside socket.
+#[test]
+pub fn security_unix_race() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let root = std::env::temp_dir().join(format!("capsock-race-{}-{n}", std::process::id()));
+    let (run, outside) = (root.join("run"), root.join("outside"));
+    std::fs::create_dir_all(run.join("sub")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let inside =
+        count_accepts(std::os::unix::net::UnixListener::bind(run.join("sub/victim.sock")).unwrap(), stop.clone());
+    let escaped =
+        count_accepts(std::os::unix::net::UnixListener::bind(outside.join("victim.sock")).unwrap(), stop.clone());
+    let swapper = {
+        let (run, outside, stop) = (run.clone(), outside.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::SeqCst) && swaps < 5_000_000 {
+                std::fs::rename(run.join("sub"), run.join("sub_real")).unwrap();
+                std::os::unix::fs::symlink(&outside, run.join("sub")).unwrap();
+                std::fs::remove_file(run.join("sub")).unwrap();
+                std::fs::rename(run.join("sub_real"), run.join("sub")).unwrap();
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let mut p = capsock_host::Policy::deny_all();
+    p.allow_unix_dir(&run);
+    let report = run_ok("security_unix_race", p, &[run.display().to_string(), "1500".into()]);
+    stop.store(true, Ordering::SeqCst);
+    let swaps = swapper.join().unwrap();
+    let (inside, escaped) = (inside.join().unwrap(), escaped.join().unwrap());
+    let outside_files: Vec<_> = std::fs::read_dir(&outside).unwrap().flatten().map(|e| e.file_name()).collect();
+    let _ = std::fs::remove_dir_all(&root);
+    eprintln!("unix race: {swaps} swaps, {} binds, {inside} connects inside", report.get("bound"));
+    assert!(swaps > 0, "the accomplice never ran");
+    assert_eq!(escaped, 0, "a guest connect reached a socket outside the granted directory");
+    assert_eq!(outside_files, ["victim.sock"], "a guest bind created a file outside");
+    assert!(report.get("bound").parse::<usize>().unwrap() > 0, "no bind ever succeeded: {}", report.text());
+}
+
 macro_rules! assert_test_exists {
     ($name:ident) => {
         #[allow(unused_imports, reason = "names the test, proving it exists")]
