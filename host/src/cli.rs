@@ -133,7 +133,13 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
     let audit = sandbox
         .audit
         .as_deref()
-        .map(|p| AuditSink::open(p).map_err(|e| format!("cannot open the audit file {}: {e}", p.display())))
+        .map(|p| {
+            let sink = AuditSink::open(p).map_err(|e| format!("cannot open the audit file {}: {e}", p.display()))?;
+            Ok::<_, String>(match sandbox.audit_max_bytes {
+                Some(n) => sink.max_bytes(n),
+                None => sink,
+            })
+        })
         .transpose()?;
     let env = a
         .env

@@ -70,6 +70,9 @@ pub struct SockoptsFile {
 #[serde(deny_unknown_fields)]
 pub struct AuditFile {
     pub file: Option<PathBuf>,
+    /// Rotate the file to `FILE.1` past this many bytes (default
+    /// [`crate::audit::DEFAULT_MAX_BYTES`]).
+    pub max_bytes: Option<u64>,
 }
 
 /// A policy file or rule that could not be used, with where and why.
@@ -132,6 +135,8 @@ pub struct Sandbox {
     pub resolver: ResolverConfig,
     pub limits: Limits,
     pub audit: Option<PathBuf>,
+    /// The audit file's rotation size.
+    pub audit_max_bytes: Option<u64>,
 }
 
 /// Merge a policy file and the command line: rule lists and grants are the
@@ -190,7 +195,7 @@ pub fn build_sandbox(file: Option<&PolicyFile>, flags: &Flags) -> Result<Sandbox
         return Err(ConfigError(missing));
     }
     let audit = flags.audit.clone().or_else(|| file.audit.file.as_ref().map(|f| file.base.join(f)));
-    Ok(Sandbox { policy, resolver, limits, audit })
+    Ok(Sandbox { policy, resolver, limits, audit, audit_max_bytes: file.audit.max_bytes })
 }
 
 fn parse_addrs<'a>(origin: &str, addrs: impl Iterator<Item = &'a str>) -> Result<Vec<IpAddr>, ConfigError> {
