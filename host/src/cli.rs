@@ -6,6 +6,19 @@ use crate::{AuditSink, LimitsOverlay, RunOptions, Runtime, Trapped};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// The run was stopped by this signal.
+#[derive(Debug)]
+struct Signalled(i32);
+
+impl std::fmt::Display for Signalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "stopped by signal {}", self.0)
+    }
+}
+
+impl std::error::Error for Signalled {}
 
 #[derive(Parser)]
 #[command(name = "capsock", version, about = "Real sockets for WebAssembly guests, granted by capability")]
@@ -85,7 +98,8 @@ struct RunArgs {
 
 /// Run `capsock` with these arguments (the first is the program name) and
 /// return its exit code: the guest's, 1 for a refused policy or a trap, 124
-/// for a guest stopped at `--timeout`, 2 for bad usage.
+/// for a guest stopped at `--timeout`, 143 (130) for one stopped by SIGTERM
+/// (SIGINT), 2 for bad usage.
 pub fn run<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
@@ -153,6 +167,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         }
         None => None,
     };
+    let audit_sink = audit.clone();
     let name = a.guest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let opts = RunOptions {
         policy: Arc::new(sandbox.policy),
@@ -185,10 +200,26 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
             })?
         };
         let guest = runtime.load_file(&a.guest)?;
-        runtime.run(&guest, opts).await
+        // SIGTERM and SIGINT stop the guest the way a deadline does: the run
+        // is dropped at its next yield, which closes its sockets and writes
+        // its audit trail out, then capsock exits 128 + the signal.
+        let (mut term, mut int) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+        tokio::select! {
+            r = runtime.run(&guest, opts) => r,
+            _ = term.recv() => Err(wasmtime::Error::new(Signalled(15))),
+            _ = int.recv() => Err(wasmtime::Error::new(Signalled(2))),
+        }
     });
+    if let Some(sink) = &audit_sink {
+        sink.flush();
+    }
     match result {
         Ok(exit) => Ok(exit.code),
+        Err(e) if e.downcast_ref::<Signalled>().is_some() => {
+            let n = e.downcast_ref::<Signalled>().map_or(0, |s| s.0);
+            eprintln!("capsock: stopped by signal {n}");
+            Ok(128 + n)
+        }
         Err(e) if e.downcast_ref::<crate::TimedOut>().is_some() => {
             eprintln!("capsock: {e}");
             Ok(124)

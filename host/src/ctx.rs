@@ -69,6 +69,8 @@ pub struct CapsockCtx {
     /// When recent `connect` calls were made (at most
     /// `max_connects_per_second` entries).
     pub(crate) connect_times: VecDeque<Instant>,
+    /// This instance's share of the OS resolver's slots.
+    pub(crate) lookups: Arc<tokio::sync::Semaphore>,
 }
 
 /// What one guest instance did on the network, for an embedder to log or
@@ -231,6 +233,7 @@ impl CapsockCtxBuilder {
             resolved: HashMap::new(),
             connections: HashMap::new(),
             connect_times: VecDeque::new(),
+            lookups: Arc::new(tokio::sync::Semaphore::new(crate::resolver::MAX_LOOKUPS_PER_INSTANCE)),
         }
     }
 }

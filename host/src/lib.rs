@@ -40,6 +40,9 @@ mod cmsg;
 pub mod config;
 mod ctx;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hook;
 mod limits;
 mod mediate;

@@ -360,6 +360,19 @@ impl Mediator {
         self.conclude(Use::MulticastJoin, &target, &verdict)
     }
 
+    /// Judge naming interface `ifindex` (in `IP_PKTINFO`, a multicast join);
+    /// `known` says whether a guest may name it (0 or `lo`).
+    ///
+    /// # Errors
+    /// `PermissionError` naming the interface.
+    pub fn interface(&self, ifindex: u32, known: bool) -> SockResult<()> {
+        if known {
+            return Ok(());
+        }
+        let verdict = Verdict::Deny("a guest sees only the loopback interface".to_string());
+        self.conclude(Use::Sockopt, &format!("interface {ifindex}"), &verdict)
+    }
+
     /// The error for a limit reached (`EMFILE` for sockets, a
     /// `PermissionError` for the rest), audited.
     pub fn limit(&self, errno: i32, what: &str, limit: impl std::fmt::Display) -> SockError {
@@ -451,6 +464,14 @@ impl Mediator {
         } else {
             Err(SockError::denied(format_args!("{} {target}", use_.verb()), &reason))
         }
+    }
+}
+
+impl Drop for Mediator {
+    /// An instance's end, however it ends (exit, trap, deadline, signal):
+    /// its pending denial summaries and buffered lines reach the file.
+    fn drop(&mut self) {
+        self.audit.flush();
     }
 }
 

@@ -105,6 +105,12 @@ impl ResolverConfig {
 /// holds a blocking thread for as long as the system resolver takes.
 pub const MAX_CONCURRENT_LOOKUPS: usize = 8;
 
+/// OS lookups one instance may have running at once: its share of
+/// [`MAX_CONCURRENT_LOOKUPS`]. A lookup the OS never answers keeps its slot
+/// (a blocking `getaddrinfo(3)` cannot be cancelled), so a guest whose
+/// lookups hang can hold at most this many of the process's slots.
+pub const MAX_LOOKUPS_PER_INSTANCE: usize = 2;
+
 /// The longest one OS lookup may take, including the wait for a slot.
 pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -325,11 +331,16 @@ type OsAnswer = (Option<String>, Vec<(IpAddr, u32)>);
 
 /// Ask the OS resolver, bounded in concurrency and time. The caller has
 /// already checked the name against the policy.
-async fn os_lookup(name: &str, family: i32, flags: i32) -> SockResult<OsAnswer> {
+async fn os_lookup(name: &str, family: i32, flags: i32, mine: Arc<Semaphore>) -> SockResult<OsAnswer> {
     let deadline = Instant::now() + LOOKUP_TIMEOUT;
-    let permit = match tokio::time::timeout_at(deadline.into(), lookup_slots().acquire_owned()).await {
-        Ok(Ok(p)) => p,
-        Ok(Err(_)) | Err(_) => return Err(gai(EAI_AGAIN)),
+    let slots = async {
+        let own = mine.acquire_owned().await.ok()?;
+        let global = lookup_slots().acquire_owned().await.ok()?;
+        Some((own, global))
+    };
+    let permit = match tokio::time::timeout_at(deadline.into(), slots).await {
+        Ok(Some(p)) => p,
+        Ok(None) | Err(_) => return Err(gai(EAI_AGAIN)),
     };
     let owned = name.to_string();
     // The permit moves into the blocking task, so a lookup that outlives
@@ -527,7 +538,7 @@ impl CapsockCtxView<'_> {
             // The record a test (or an operator) reads to know which names
             // left the host; written only after the policy allowed the name.
             mediator.audit().record(AuditOp::Lookup, name, true, "os resolver");
-            let (canon, answers) = os_lookup(name, os_family, flags).await?;
+            let (canon, answers) = os_lookup(name, os_family, flags, Arc::clone(&self.ctx.lookups)).await?;
             (answers, canon.unwrap_or_else(|| name.to_string()))
         };
         let answers = for_family(answers, family, flags);
@@ -795,7 +806,8 @@ mod tests {
     fn os_lookups_answer() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         // `localhost` is in every /etc/hosts, so no DNS query leaves.
-        let answer = rt.block_on(os_lookup("localhost", AF_INET, 0)).unwrap();
+        let mine = Arc::new(Semaphore::new(MAX_LOOKUPS_PER_INSTANCE));
+        let answer = rt.block_on(os_lookup("localhost", AF_INET, 0, mine)).unwrap();
         assert!(answer.1.iter().any(|(ip, _)| ip.is_loopback()));
     }
 

@@ -315,6 +315,7 @@ impl CapsockCtxView<'_> {
         let control = self.control_for_send(ancdata)?;
         let os_flags = check_flags(flags)? | MSG_NOSIGNAL;
         let core = self.core(h)?;
+        self.ctx.judge_source_choice(core, ancdata).await?;
         // `_dir` keeps a vetted AF_UNIX directory open until the send is done.
         let (dest, _dir) = match dest {
             None => (None, None),
@@ -406,6 +407,53 @@ impl CapsockCtxView<'_> {
         }
         cmsg::encode(&out)
     }
+}
+
+impl CapsockCtx {
+    /// `IP_PKTINFO` / `IPV6_PKTINFO` in a `sendmsg` choose the datagram's
+    /// source address and interface: the address is judged as a bind of it
+    /// (`listen udp://ADDR:PORT`, the socket's own port), and an interface
+    /// must be `lo` (a guest sees no other; see [`interface_allowed`]).
+    pub(crate) async fn judge_source_choice(&self, core: &Core, ancdata: &[Ancillary]) -> SockResult<()> {
+        let local = core.sock().local_addr().ok().and_then(|a| a.as_socket());
+        let port = local.map_or(0, |a| a.port());
+        for a in ancdata {
+            let (ifindex, source) = match (a.level, a.type_, a.data.len()) {
+                // struct in_pktinfo { int ipi_ifindex; in_addr ipi_spec_dst; in_addr ipi_addr; }
+                (IPPROTO_IP, IP_PKTINFO, 12) => {
+                    let ifindex = u32::from_ne_bytes([a.data[0], a.data[1], a.data[2], a.data[3]]);
+                    let o = [a.data[4], a.data[5], a.data[6], a.data[7]];
+                    (ifindex, std::net::IpAddr::from(o))
+                }
+                // struct in6_pktinfo { in6_addr ipi6_addr; unsigned ipi6_ifindex; }
+                (IPPROTO_IPV6, IPV6_PKTINFO, 20) => {
+                    let mut o = [0u8; 16];
+                    o.copy_from_slice(&a.data[..16]);
+                    let ifindex = u32::from_ne_bytes([a.data[16], a.data[17], a.data[18], a.data[19]]);
+                    (ifindex, std::net::IpAddr::from(o))
+                }
+                _ => continue,
+            };
+            self.mediator.interface(ifindex, interface_allowed(ifindex))?;
+            // The socket's own bound address needs no further grant.
+            if !source.is_unspecified()
+                && local.map(|l| normalise(l).ip()) != Some(normalise(SocketAddr::new(source, 0)).ip())
+            {
+                self.judge(Use::UdpBind, SocketAddr::new(source, port)).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a guest may name interface `ifindex`: none (0), or the loopback
+/// interface. A guest sees no interfaces (`if_nameindex()` is empty), so any
+/// other index reaches a network no address rule was asked about.
+pub(crate) fn interface_allowed(ifindex: u32) -> bool {
+    static LO: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    // SAFETY: a NUL-terminated interface name; if_nametoindex only reads it.
+    let lo = *LO.get_or_init(|| unsafe { libc::if_nametoindex(c"lo".as_ptr()) });
+    ifindex == 0 || (lo != 0 && ifindex == lo)
 }
 
 impl CapsockCtx {
@@ -837,10 +885,16 @@ impl HostSocket for CapsockCtxView<'_> {
         // Joining a multicast group is granted by a `listen udp://GROUP:PORT`
         // rule for the group and the socket's port (or by naming the option
         // in `[sockopts] allow`); a refusal names the group.
-        if let Some(group) = multicast_group(level, name, &bytes) {
+        if let Some((group, iface, ifindex)) = multicast_group(level, name, &bytes) {
             let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
             let names = self.ctx.names_for(group);
             self.ctx.mediator.multicast(group, port, opt.label, names).await?;
+            // The interface the group is heard on: by index (only `lo`), or
+            // by address (loopback, or one a `listen` rule grants).
+            self.ctx.mediator.interface(ifindex, interface_allowed(ifindex))?;
+            if let Some(ip) = iface.filter(|ip| !ip.is_unspecified() && !ip.is_loopback()) {
+                self.judge(Use::UdpBind, SocketAddr::new(ip, port)).await?;
+            }
             sockopt::set_raw(core.sock(), level, name, &bytes)?;
             return Ok(());
         }
@@ -1048,16 +1102,21 @@ impl HostSocket for CapsockCtxView<'_> {
     }
 }
 
-/// The group a multicast-join option names, if `name` is one.
-fn multicast_group(level: i32, name: i32, value: &[u8]) -> Option<std::net::IpAddr> {
+/// What a multicast-join option names, if `name` is one: the group, the
+/// interface address (`ip_mreq`, `ip_mreqn`) and the interface index
+/// (`ip_mreqn`, `ipv6_mreq`).
+fn multicast_group(level: i32, name: i32, value: &[u8]) -> Option<(std::net::IpAddr, Option<std::net::IpAddr>, u32)> {
+    let word = |at: usize| -> Option<[u8; 4]> { value.get(at..at + 4)?.try_into().ok() };
     match (level, name) {
         (IPPROTO_IP, IP_ADD_MEMBERSHIP) => {
-            let o: [u8; 4] = value.get(..4)?.try_into().ok()?;
-            Some(std::net::Ipv4Addr::from(o).into())
+            let group = std::net::Ipv4Addr::from(word(0)?).into();
+            let iface = word(4).map(|o| std::net::Ipv4Addr::from(o).into());
+            let ifindex = word(8).map_or(0, u32::from_ne_bytes);
+            Some((group, iface, ifindex))
         }
         (IPPROTO_IPV6, IPV6_JOIN_GROUP) => {
             let o: [u8; 16] = value.get(..16)?.try_into().ok()?;
-            Some(std::net::Ipv6Addr::from(o).into())
+            Some((std::net::Ipv6Addr::from(o).into(), None, word(16).map_or(0, u32::from_ne_bytes)))
         }
         _ => None,
     }

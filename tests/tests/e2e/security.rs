@@ -143,6 +143,73 @@ pub fn security_unix_race() {
     assert!(report.get("bound").parse::<usize>().unwrap() > 0, "no bind ever succeeded: {}", report.text());
 }
 
+/// SIGTERM to `capsock run` once left the audit file empty and the guest's
+/// connections to whoever noticed: now the guest is stopped, its sockets
+/// closed (the peer sees EOF), the trail written out, and the exit status is
+/// 143.
+#[test]
+pub fn security_sigterm_flushes() {
+    use std::io::Read;
+    let l = listener("127.0.0.1");
+    let port = l.local_addr().unwrap().port();
+    let audit = std::env::temp_dir().join(format!("capsock-sigterm-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&audit);
+    let guest = GUESTS.iter().find(|(n, _)| *n == "foundation_blocked_recv").unwrap().1;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_capsock-cli"))
+        .args(["run", "--allow", &format!("connect tcp://127.0.0.1:{port}"), "--audit"])
+        .arg(&audit)
+        .args([guest, "127.0.0.1", &port.to_string()])
+        .spawn()
+        .unwrap();
+    let mut conn = accept_within(&l, PEER_TIMEOUT).expect("the guest connects");
+    // The guest is now blocked in recv(); its allowed connect's line waits
+    // in the audit buffer.
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: sending a signal to our own child process, by its pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(start.elapsed() < PEER_TIMEOUT, "capsock did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(conn.read(&mut [0u8; 8]).unwrap(), 0, "the guest's socket was closed");
+    let log = std::fs::read_to_string(&audit).unwrap_or_default();
+    let _ = std::fs::remove_file(&audit);
+    assert!(log.contains(&format!("\"target\":\"tcp://127.0.0.1:{port}\"")), "the connect's line was written: {log:?}");
+}
+
+/// A datagram whose source the guest chose with `IP_PKTINFO` needs that
+/// address granted; an interface other than `lo` is never granted.
+#[test]
+pub fn security_pktinfo() {
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = peer.local_addr().unwrap().port();
+    let group = "239.255.7.9";
+    let rules = [
+        "listen udp://127.0.0.1:0".to_string(),
+        "listen udp://0.0.0.0:0".to_string(),
+        format!("connect udp://127.0.0.1:{port}"),
+        format!("listen udp://{group}:*"),
+    ];
+    let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
+    let report = run_ok("security_pktinfo", policy(&rules), &[port.to_string(), group.to_string()]);
+    assert!(report.get("spoofed_source").starts_with("default deny"), "{}", report.text());
+    assert!(report.get("unknown_interface").contains("interface 9999"), "{}", report.text());
+    assert!(report.get("join_interface").contains("interface 9999"), "{}", report.text());
+    assert_eq!(report.get("own_source"), "1");
+    // Exactly one datagram arrived, from the guest's own address.
+    let mut buf = [0u8; 8];
+    let (_, from) = peer.recv_from(&mut buf).unwrap();
+    assert_eq!(from.ip().to_string(), "127.0.0.1");
+    peer.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    assert!(peer.recv_from(&mut buf).is_err(), "a refused datagram was sent");
+}
+
 macro_rules! assert_test_exists {
     ($name:ident) => {
         #[allow(unused_imports, reason = "names the test, proving it exists")]
