@@ -787,20 +787,11 @@ mod tests {
         assert_eq!(Address::None.to_string(), "None");
     }
 
+    /// The IPv6 text is glibc's `inet_ntop` (its cases are tested in
+    /// `capsock_abi::inet`); here, that the repr uses it.
     #[test]
     fn ipv6_text_is_glibcs() {
-        let cases = [
-            ("::", "::"),
-            ("::1", "::1"),
-            ("1::", "1::"),
-            ("2001:db8::1", "2001:db8::1"),
-            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
-            ("1:0:0:2:0:0:0:3", "1:0:0:2::3"),
-            ("1:0:0:2:0:0:3:4", "1::2:0:0:3:4"),
-            ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
-            ("::2:3", "::0.2.0.3"),
-            ("fe80::abcd", "fe80::abcd"),
-        ];
+        let cases = [("::2:3", "::0.2.0.3"), ("1:0:0:2:0:0:3:4", "1::2:0:0:3:4")];
         for (input, python) in cases {
             let a = Address::Inet6(SocketAddrV6::new(input.parse().unwrap(), 0, 0, 0));
             assert_eq!(a.to_string(), format!("('{python}', 0, 0, 0)"), "{input}");
