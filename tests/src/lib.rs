@@ -207,7 +207,7 @@ pub fn accept_within(l: &TcpListener, limit: Duration) -> Option<TcpStream> {
 }
 
 mod shared;
-pub use shared::{Pattern, hex};
+pub use shared::{Pattern, SoakPlan, hex, soak_plan};
 
 /// This process's resident memory in KiB, from /proc.
 pub fn rss_kib() -> u64 {

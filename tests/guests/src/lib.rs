@@ -50,4 +50,4 @@ pub fn expect_err<T: Debug>(result: Result<T, Error>, class: &str) -> Error {
 
 #[path = "../../src/shared.rs"]
 mod shared;
-pub use shared::{Pattern, hex};
+pub use shared::{Pattern, SoakPlan, hex, soak_plan};

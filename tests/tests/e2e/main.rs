@@ -25,6 +25,8 @@ mod security;
 pub use security::*;
 mod sockets;
 pub use sockets::*;
+mod soak;
+pub use soak::*;
 
 macro_rules! assert_test_exists {
     ($name:ident) => {
