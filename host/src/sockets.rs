@@ -189,7 +189,10 @@ impl CapsockCtxView<'_> {
         let cap = self.ctx.recv_budget((bufsize as usize).min(MAX_RECV))?;
         let core = self.core(h)?;
         let net: &CapsockCtx = self.ctx;
-        let wait = core.wait(Interest::READABLE, flags & MSG_DONTWAIT != 0);
+        // MSG_ERRQUEUE never blocks on Linux (an empty error queue is
+        // EAGAIN at once); waiting for readability there would spin on a
+        // socket that is readable for another reason (a peer's FIN).
+        let wait = core.wait(Interest::READABLE, flags & (MSG_DONTWAIT | MSG_ERRQUEUE) != 0);
         let mut buf: Vec<u8> = Vec::with_capacity(cap);
         let mut control = vec![0u8; (ancbufsize as usize).min(MAX_CONTROL)];
         let filter = core.ty == SOCK_DGRAM && !core.listen_granted;
@@ -262,6 +265,9 @@ impl CapsockCtxView<'_> {
                 let sock = Socket::from(owned);
                 let kind = (sock.domain(), sock.r#type(), sock.protocol());
                 let inserted = match kind {
+                    // A kind capsock never grants (raw, packet, netlink…)
+                    // is closed, whoever sent it.
+                    (Ok(d), Ok(t), Ok(_)) if refuse_family(i32::from(d), i32::from(t)).is_err() => None,
                     (Ok(d), Ok(t), Ok(p)) => {
                         // A connected stream is a connection: one this
                         // instance already holds (sent to itself) is the same
@@ -900,6 +906,15 @@ impl HostSocket for CapsockCtxView<'_> {
         }
         let default_allowed = opt.grant == Grant::Default && !priority_too_high;
         self.ctx.mediator.sockopt(opt.label, default_allowed)?;
+        // The interface multicast is sent from: by index (only `lo`), or by
+        // address (loopback, or one a `listen` rule grants).
+        if let Some((addr, ifindex)) = multicast_interface(level, name, &bytes) {
+            self.ctx.mediator.interface(ifindex, interface_allowed(ifindex))?;
+            if let Some(ip) = addr.filter(|ip| !ip.is_unspecified() && !ip.is_loopback()) {
+                let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
+                self.judge(Use::UdpBind, SocketAddr::new(ip, port)).await?;
+            }
+        }
         // A timeval is checked before the OS sees it, like every value.
         let timeo = match (level, name) {
             (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => Some(sockopt::timeval_to_duration(&bytes)?),
@@ -1099,6 +1114,21 @@ impl HostSocket for CapsockCtxView<'_> {
             self.ctx.remove(handle.fd);
         }
         Ok(())
+    }
+}
+
+/// The interface an outgoing-multicast option names: `IP_MULTICAST_IF`'s
+/// `in_addr` or `ip_mreqn` (address, index), `IPV6_MULTICAST_IF`'s index.
+fn multicast_interface(level: i32, name: i32, value: &[u8]) -> Option<(Option<std::net::IpAddr>, u32)> {
+    let word = |at: usize| -> Option<[u8; 4]> { value.get(at..at + 4)?.try_into().ok() };
+    match (level, name) {
+        // ip_mreqn: multiaddr, address, ifindex; in_addr: the address.
+        (IPPROTO_IP, IP_MULTICAST_IF) if value.len() >= 12 => {
+            Some((word(4).map(|o| std::net::Ipv4Addr::from(o).into()), word(8).map_or(0, u32::from_ne_bytes)))
+        }
+        (IPPROTO_IP, IP_MULTICAST_IF) => Some((word(0).map(|o| std::net::Ipv4Addr::from(o).into()), 0)),
+        (IPPROTO_IPV6, IPV6_MULTICAST_IF) => Some((None, word(0).map_or(0, u32::from_ne_bytes))),
+        _ => None,
     }
 }
 

@@ -201,6 +201,8 @@ pub fn security_pktinfo() {
     assert!(report.get("spoofed_source").starts_with("default deny"), "{}", report.text());
     assert!(report.get("unknown_interface").contains("interface 9999"), "{}", report.text());
     assert!(report.get("join_interface").contains("interface 9999"), "{}", report.text());
+    assert!(report.get("send_interface").contains("interface 9999"), "{}", report.text());
+    assert_eq!(report.get("errqueue"), "11");
     assert_eq!(report.get("own_source"), "1");
     // Exactly one datagram arrived, from the guest's own address.
     let mut buf = [0u8; 8];
