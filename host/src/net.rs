@@ -98,6 +98,12 @@ pub struct Core {
     /// has its port (see [`Core::bind_exclusive`]), so a guest socket never
     /// joins a port another process (or guest) holds.
     pub pending_reuse: [Option<Vec<u8>>; 2],
+    /// A graceful `SO_LINGER` (`l_onoff` set, `l_linger` > 0) as the guest
+    /// set it: kept here, not given to the OS, whose close(2) would then
+    /// block a host thread for up to `l_linger` seconds (Linux lingers even
+    /// on a non-blocking socket). Without it the kernel still sends what is
+    /// queued after close, in the background.
+    pub held_linger: Option<Vec<u8>>,
     /// The directory an AF_UNIX socket's bound address names
     /// (`/proc/PID/fd/N/NAME`), open while the socket is.
     pub unix_dir: Option<cap_std::fs::Dir>,
@@ -126,6 +132,7 @@ impl Core {
             reply_peers: VecDeque::new(),
             connection: None,
             pending_reuse: [None, None],
+            held_linger: None,
             unix_dir: None,
             unix_name: None,
             unix_peer: None,
@@ -227,9 +234,10 @@ impl Core {
         }
     }
 
-    /// The held value of a sharing option, if one is held.
+    /// The held value of a sharing or linger option, if one is held.
     pub(crate) fn pending_reuse_value(&self, level: i32, name: i32) -> Option<&[u8]> {
         match (level, name) {
+            (libc::SOL_SOCKET, libc::SO_LINGER) => self.held_linger.as_deref(),
             (libc::SOL_SOCKET, libc::SO_REUSEADDR) => self.pending_reuse[0].as_deref(),
             (libc::SOL_SOCKET, libc::SO_REUSEPORT) => self.pending_reuse[1].as_deref(),
             _ => None,

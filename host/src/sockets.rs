@@ -799,6 +799,7 @@ impl HostSocket for CapsockCtxView<'_> {
         new.unix_name = core.unix_name.clone();
         new.unix_peer = core.unix_peer.clone();
         new.pending_reuse = core.pending_reuse.clone();
+        new.held_linger = core.held_linger.clone();
         let counted = core.connection.is_some();
         let h = self.new_handle(new)?;
         // The copy holds the same connection: counted once, freed last.
@@ -920,6 +921,17 @@ impl HostSocket for CapsockCtxView<'_> {
             (SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO) => Some(sockopt::timeval_to_duration(&bytes)?),
             _ => None,
         };
+        // A graceful linger is held, never given to the OS (see
+        // `Core::held_linger`); an abortive one (`l_linger` 0: RST on close)
+        // and "off" reach the OS.
+        if (level, name) == (SOL_SOCKET, SO_LINGER) {
+            let word = |at: usize| bytes.get(at..at + 4).map_or(0, |w| i32::from_ne_bytes([w[0], w[1], w[2], w[3]]));
+            let graceful = word(0) != 0 && word(4) != 0;
+            let os_value = if graceful { vec![0u8; 8] } else { bytes.clone() };
+            sockopt::set_raw(core.sock(), level, name, &os_value)?;
+            self.core_mut(&h)?.held_linger = graceful.then_some(bytes);
+            return Ok(());
+        }
         // Port sharing waits for the bind (see `Core::bind_exclusive`).
         if (level, name) == (SOL_SOCKET, SO_REUSEADDR) || (level, name) == (SOL_SOCKET, SO_REUSEPORT) {
             let unbound = core.family != AF_UNIX

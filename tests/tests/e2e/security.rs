@@ -212,6 +212,21 @@ pub fn security_pktinfo() {
     assert!(peer.recv_from(&mut buf).is_err(), "a refused datagram was sent");
 }
 
+/// Closing a socket with a graceful linger and unsent data returns at
+/// once (the kernel sends the rest in the background) instead of holding a
+/// host thread for the linger's 30 s.
+#[test]
+pub fn security_linger() {
+    let l = listener("127.0.0.1");
+    let port = l.local_addr().unwrap().port();
+    let report = run_ok("security_linger", policy(&[&format!("connect tcp://127.0.0.1:{port}")]), &[port.to_string()]);
+    assert_eq!(report.get("read_back"), "true", "the guest reads back what it set");
+    assert_eq!(report.get("queued"), "true");
+    let ms: u64 = report.get("close_ms").parse().unwrap();
+    assert!(ms < 5_000, "close() held for {ms} ms");
+    drop(l);
+}
+
 macro_rules! assert_test_exists {
     ($name:ident) => {
         #[allow(unused_imports, reason = "names the test, proving it exists")]
