@@ -24,6 +24,10 @@ use tokio::io::unix::AsyncFd;
 /// expects to print and compare.
 pub const FIRST_FD: i32 = 3;
 
+/// How often a wait whose readiness cannot clear (read-closed, yet the OS
+/// says EAGAIN) asks the OS again.
+pub(crate) const RECHECK: Duration = Duration::from_millis(25);
+
 /// How many recent UDP senders a `listen`-granted socket may reply to
 /// without a `connect` rule. Bounded so a flood of senders cannot grow host
 /// memory; the oldest is forgotten first.
@@ -310,10 +314,30 @@ pub async fn io_op<T>(
                 }
             },
         };
+        // Tokio keeps "read closed" (EPOLLRDHUP) readiness for good.
+        let read_closed = interest.is_readable() && guard.ready().is_read_closed();
         match guard.try_io(|_| op(&core.sock)) {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
             Ok(Err(e)) => return Err(e.into()),
+            // Read-closed yet EAGAIN (a connected UDP socket after
+            // `shutdown(SHUT_RD)`): tokio's readiness stays set for good, so
+            // the loop asks the OS again every RECHECK instead of at once,
+            // within the wait's deadline (CPython times out there too).
+            Err(_would_block) if read_closed => {
+                let nap = Instant::now() + RECHECK;
+                match wait {
+                    Wait::NonBlocking => return Err(SockError::would_block()),
+                    Wait::Until(deadline, expiry) if deadline <= nap => {
+                        tokio::time::sleep_until(deadline.into()).await;
+                        return Err(match expiry {
+                            Expiry::Timeout => SockError::timeout(),
+                            Expiry::Eagain => SockError::would_block(),
+                        });
+                    }
+                    _ => tokio::time::sleep_until(nap.into()).await,
+                }
+            }
             // Readiness was stale; `try_io` cleared it, so the next wait
             // really waits.
             Err(_would_block) => continue,

@@ -169,18 +169,6 @@ pub fn readiness_poll_basics() {
 }
 
 /// CPU time of the calling thread.
-fn thread_cpu() -> Duration {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes one rusage struct into the pointer it is
-    // given, which points at one.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0);
-    // SAFETY: initialised by the successful call above.
-    let u = unsafe { usage.assume_init() };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(u.ru_utime) + tv(u.ru_stime)
-}
-
 /// Waits that would spin on tokio's permanent "closed" readiness (an
 /// unconnected socket, a peer's FIN, in `xlist` or polled for `POLLPRI`; a
 /// socket selected before `listen`) wait their whole timeout without

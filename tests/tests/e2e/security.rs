@@ -227,6 +227,29 @@ pub fn security_linger() {
     drop(l);
 }
 
+/// A connected UDP socket shut for reading is "readable" for good while the
+/// OS says EAGAIN: a wait once spun on it (found by the `host_calls` fuzz
+/// target). Now the guest's timeout fires as in CPython, and the waiting
+/// thread stays nearly idle.
+#[test]
+pub fn security_read_shut() {
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = peer.local_addr().unwrap().port();
+    let opts = capsock_host::RunOptions::new(policy(&[&format!("connect udp://127.0.0.1:{port}")]))
+        .capture()
+        .arg(port.to_string());
+    let guest = guest("security_read_shut");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (cpu0, wall0) = (thread_cpu(), std::time::Instant::now());
+    let exit = rt.block_on(runtime().run(&guest, opts)).unwrap();
+    let (cpu, wall) = (thread_cpu() - cpu0, wall0.elapsed());
+    let report = Report::from_exit(&exit);
+    assert_eq!(exit.code, 0, "{}", report.text());
+    assert_eq!(report.get("timed_out"), "TimeoutError");
+    eprintln!("security_read_shut: {cpu:?} CPU in {wall:?}");
+    assert!(cpu < wall / 4, "the wait spun: {cpu:?} CPU in {wall:?}");
+}
+
 macro_rules! assert_test_exists {
     ($name:ident) => {
         #[allow(unused_imports, reason = "names the test, proving it exists")]
