@@ -28,6 +28,10 @@ pub const FIRST_FD: i32 = 3;
 /// says EAGAIN) asks the OS again.
 pub(crate) const RECHECK: Duration = Duration::from_millis(25);
 
+/// Wakes in a row that find the OS not ready before a wait falls back to
+/// asking the OS every [`RECHECK`].
+const STALE_WAKES: u32 = 64;
+
 /// How many recent UDP senders a `listen`-granted socket may reply to
 /// without a `connect` rule. Bounded so a flood of senders cannot grow host
 /// memory; the oldest is forgotten first.
@@ -299,6 +303,7 @@ pub async fn io_op<T>(
         }
     }
     let reg = core.registration()?;
+    let mut stale = 0u32;
     loop {
         let ready = reg.ready(interest);
         let mut guard = match wait {
@@ -315,7 +320,14 @@ pub async fn io_op<T>(
             },
         };
         // Tokio keeps "read closed" (EPOLLRDHUP) readiness for good.
-        let read_closed = interest.is_readable() && guard.ready().is_read_closed();
+        let ready = guard.ready();
+        stale += 1;
+        // Readiness that cannot clear ("closed" is permanent in tokio), or
+        // a wake that keeps proving stale, must not turn the loop into a
+        // spin that never returns to the executor.
+        let read_closed = (interest.is_readable() && ready.is_read_closed())
+            || (interest.is_writable() && ready.is_write_closed())
+            || stale > STALE_WAKES;
         match guard.try_io(|_| op(&core.sock)) {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
