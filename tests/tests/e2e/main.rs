@@ -25,6 +25,8 @@ mod security;
 pub use security::*;
 mod sockets;
 pub use sockets::*;
+mod peers;
+pub use peers::*;
 mod soak;
 pub use soak::*;
 
