@@ -384,8 +384,9 @@ fn fds() -> BTreeMap<u32, String> {
             Some((e.file_name().to_str()?.parse().ok()?, target.to_string_lossy().into_owned()))
         })
         .filter(|(_, target): &(u32, String)| {
-            !target.starts_with("/memfd:wasm-memory-image")
-                && !(target.starts_with("/proc/") && target.ends_with("/fd"))
+            let image = target.starts_with("/memfd:wasm-memory-image");
+            let listing = target.starts_with("/proc/") && target.ends_with("/fd");
+            !(image || listing)
         })
         .collect()
 }
