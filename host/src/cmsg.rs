@@ -31,7 +31,9 @@ pub fn decode(buf: &[u8]) -> Vec<Cmsg> {
         let len = usize::from_ne_bytes(buf[at..at + ALIGN].try_into().unwrap_or_default());
         let level = i32::from_ne_bytes(buf[at + ALIGN..at + ALIGN + 4].try_into().unwrap_or_default());
         let ty = i32::from_ne_bytes(buf[at + ALIGN + 4..at + ALIGN + 8].try_into().unwrap_or_default());
-        if len < HDR || at + len > buf.len() {
+        // `len` is the buffer's word: compare without adding to it (a
+        // `cmsg_len` near `usize::MAX` once wrapped past this check).
+        if len < HDR || len > buf.len() - at {
             break;
         }
         out.push((level, ty, buf[at + HDR..at + len].to_vec()));
@@ -64,6 +66,17 @@ pub fn encode(msgs: &[Cmsg]) -> SockResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the cmsg fuzz target: a header whose length nearly fills
+    /// the address space is the end of the buffer, not a panic.
+    #[test]
+    fn an_overflowing_length_ends_the_walk() {
+        let mut buf = vec![0u8; 48];
+        buf[..8].copy_from_slice(&usize::MAX.to_ne_bytes());
+        assert!(decode(&buf).is_empty());
+        buf[..8].copy_from_slice(&(usize::MAX - 8).to_ne_bytes());
+        assert!(decode(&buf).is_empty());
+    }
     use capsock_abi::cmsg_space;
 
     #[test]
