@@ -736,7 +736,7 @@ impl Session {
         let h = Resource::<SocketHandle>::new_borrow(rep);
         let Ok(handle) = self.table.get(&h) else { return };
         let Ok(core) = self.ctx.get(handle.fd) else { return };
-        let Some(port) = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()) else {
+        let Some(port) = core.bound().map(|a| a.port()) else {
             return;
         };
         if port != 0 && !self.ports.contains(&port) {

@@ -242,8 +242,16 @@ impl Core {
         }
     }
 
-    /// The held value of a sharing or linger option, if one is held.
-    pub(crate) fn pending_reuse_value(&self, level: i32, name: i32) -> Option<&[u8]> {
+    /// The IP address the socket is bound to (`None` for AF_UNIX or on
+    /// error; port 0 until it has one).
+    pub(crate) fn bound(&self) -> Option<SocketAddr> {
+        self.sock.local_addr().ok().and_then(|a| a.as_socket())
+    }
+
+    /// The value of an option the host holds for the guest instead of the
+    /// OS (`SO_REUSEADDR`/`SO_REUSEPORT` before bind, a graceful
+    /// `SO_LINGER`), if one is held.
+    pub(crate) fn held_value(&self, level: i32, name: i32) -> Option<&[u8]> {
         match (level, name) {
             (libc::SOL_SOCKET, libc::SO_LINGER) => self.held_linger.as_deref(),
             (libc::SOL_SOCKET, libc::SO_REUSEADDR) => self.pending_reuse[0].as_deref(),

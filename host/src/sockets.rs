@@ -416,12 +416,23 @@ impl CapsockCtxView<'_> {
 }
 
 impl CapsockCtx {
+    /// A multicast interface a guest names (to hear a group on, or to send
+    /// from): by index only `lo` ([`interface_allowed`]); by address a
+    /// loopback one, or one a `listen` rule grants on the socket's `port`.
+    async fn judge_interface(&self, ifindex: u32, addr: Option<std::net::IpAddr>, port: u16) -> SockResult<()> {
+        self.mediator.interface(ifindex, interface_allowed(ifindex))?;
+        match addr.filter(|ip| !ip.is_unspecified() && !ip.is_loopback()) {
+            Some(ip) => self.judge(Use::UdpBind, SocketAddr::new(ip, port)).await,
+            None => Ok(()),
+        }
+    }
+
     /// `IP_PKTINFO` / `IPV6_PKTINFO` in a `sendmsg` choose the datagram's
     /// source address and interface: the address is judged as a bind of it
     /// (`listen udp://ADDR:PORT`, the socket's own port), and an interface
     /// must be `lo` (a guest sees no other; see [`interface_allowed`]).
     pub(crate) async fn judge_source_choice(&self, core: &Core, ancdata: &[Ancillary]) -> SockResult<()> {
-        let local = core.sock().local_addr().ok().and_then(|a| a.as_socket());
+        let local = core.bound();
         let port = local.map_or(0, |a| a.port());
         for a in ancdata {
             let (ifindex, source) = match (a.level, a.type_, a.data.len()) {
@@ -479,7 +490,7 @@ impl CapsockCtx {
             Some(Scheme::Tcp) => Use::TcpConnect,
             None => return Err(SockError::os(errno::EOPNOTSUPP)),
         };
-        let dest = destination(dest, core.sock().local_addr().ok().and_then(|a| a.as_socket()));
+        let dest = destination(dest, core.bound());
         let norm = normalise(dest);
         if core.listen_granted && core.reply_peers.iter().any(|p| normalise(*p) == norm) {
             self.mediator.reply(norm);
@@ -755,7 +766,7 @@ impl HostSocket for CapsockCtxView<'_> {
             };
             // Judged as where the kernel will really connect (`0.0.0.0` is
             // this host); the OS is given the address as written.
-            let bound = core.sock().local_addr().ok().and_then(|a| a.as_socket());
+            let bound = core.bound();
             self.judge(use_, destination(ip, bound)).await?;
             (SockAddr::from(ip), None, None)
         };
@@ -836,7 +847,7 @@ impl HostSocket for CapsockCtxView<'_> {
     async fn getsockopt(&mut self, h: Resource<SocketHandle>, level: i32, name: i32) -> SockResult<i32> {
         let core = self.core(&h)?;
         let opt = sockopt::lookup(level, name)?;
-        let bytes = match core.pending_reuse_value(level, name) {
+        let bytes = match core.held_value(level, name) {
             Some(held) => held.to_vec(),
             None => sockopt::get_raw(core.sock(), level, name, 4)?,
         };
@@ -861,7 +872,7 @@ impl HostSocket for CapsockCtxView<'_> {
         if buflen == 0 || buflen > 1024 {
             return Err(SockError::os_msg(0, "getsockopt buflen out of range"));
         }
-        if let Some(held) = core.pending_reuse_value(level, name) {
+        if let Some(held) = core.held_value(level, name) {
             return Ok(held.iter().copied().take(buflen as usize).collect());
         }
         sockopt::get_raw(core.sock(), level, name, buflen as usize)
@@ -893,28 +904,19 @@ impl HostSocket for CapsockCtxView<'_> {
         // rule for the group and the socket's port (or by naming the option
         // in `[sockopts] allow`); a refusal names the group.
         if let Some((group, iface, ifindex)) = multicast_group(level, name, &bytes) {
-            let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
+            let port = core.bound().map_or(0, |a| a.port());
             let names = self.ctx.names_for(group);
             self.ctx.mediator.multicast(group, port, opt.label, names).await?;
-            // The interface the group is heard on: by index (only `lo`), or
-            // by address (loopback, or one a `listen` rule grants).
-            self.ctx.mediator.interface(ifindex, interface_allowed(ifindex))?;
-            if let Some(ip) = iface.filter(|ip| !ip.is_unspecified() && !ip.is_loopback()) {
-                self.judge(Use::UdpBind, SocketAddr::new(ip, port)).await?;
-            }
+            // The interface the group is heard on.
+            self.ctx.judge_interface(ifindex, iface, port).await?;
             sockopt::set_raw(core.sock(), level, name, &bytes)?;
             return Ok(());
         }
         let default_allowed = opt.grant == Grant::Default && !priority_too_high;
         self.ctx.mediator.sockopt(opt.label, default_allowed)?;
-        // The interface multicast is sent from: by index (only `lo`), or by
-        // address (loopback, or one a `listen` rule grants).
+        // The interface multicast is sent from.
         if let Some((addr, ifindex)) = multicast_interface(level, name, &bytes) {
-            self.ctx.mediator.interface(ifindex, interface_allowed(ifindex))?;
-            if let Some(ip) = addr.filter(|ip| !ip.is_unspecified() && !ip.is_loopback()) {
-                let port = core.sock().local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port());
-                self.judge(Use::UdpBind, SocketAddr::new(ip, port)).await?;
-            }
+            self.ctx.judge_interface(ifindex, addr, core.bound().map_or(0, |a| a.port())).await?;
         }
         // A timeval is checked before the OS sees it, like every value.
         let timeo = match (level, name) {
@@ -934,8 +936,7 @@ impl HostSocket for CapsockCtxView<'_> {
         }
         // Port sharing waits for the bind (see `Core::bind_exclusive`).
         if (level, name) == (SOL_SOCKET, SO_REUSEADDR) || (level, name) == (SOL_SOCKET, SO_REUSEPORT) {
-            let unbound = core.family != AF_UNIX
-                && core.sock().local_addr().ok().and_then(|a| a.as_socket()).is_some_and(|a| a.port() == 0);
+            let unbound = core.family != AF_UNIX && core.bound().is_some_and(|a| a.port() == 0);
             if unbound {
                 let core = self.core_mut(&h)?;
                 core.pending_reuse[usize::from(name == SO_REUSEPORT)] = Some(bytes);
