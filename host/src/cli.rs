@@ -29,8 +29,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a guest component (wasm32-wasip2) under a policy. Deny by default.
+    /// Run a guest component (wasm32-wasip2), or a Python program (APP.py,
+    /// built on first use and cached), under a policy. Deny by default.
     Run(Box<RunArgs>),
+    /// Build a Python program (and the modules beside it) into a guest
+    /// component. Installs componentize-py into capsock's cache when missing.
+    Build(BuildArgs),
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// Where to write the component (default: APP.wasm beside APP.py).
+    #[arg(short = 'o', long = "output", value_name = "APP.wasm")]
+    out: Option<PathBuf>,
+    /// Say nothing unless the build fails.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// The program's main module.
+    #[arg(value_name = "APP.py")]
+    app: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -89,7 +106,8 @@ struct RunArgs {
     /// An environment variable for the guest, NAME=VALUE (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE")]
     env: Vec<String>,
-    /// The guest component.
+    /// The guest: a component (.wasm), or a Python program (.py), built on
+    /// first use with the modules beside it and cached by content.
     guest: PathBuf,
     /// Arguments passed to the guest.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -112,14 +130,28 @@ where
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    let Command::Run(run) = cli.command;
-    match run_guest(*run) {
+    let result = match cli.command {
+        Command::Run(run) => run_guest(*run),
+        Command::Build(b) => build_python(b),
+    };
+    match result {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("capsock: {msg}");
             1
         }
     }
+}
+
+fn build_python(b: BuildArgs) -> Result<i32, String> {
+    let out = b.out.unwrap_or_else(|| b.app.with_extension("wasm"));
+    let opts = crate::python::BuildOptions { out: Some(out), progress: !b.quiet, ..Default::default() };
+    let built = crate::python::build(&b.app, &opts).map_err(|e| e.to_string())?;
+    if !b.quiet {
+        let how = if built.cached { " (cached)" } else { "" };
+        eprintln!("capsock: wrote {}{how}", built.path.display());
+    }
+    Ok(0)
 }
 
 fn run_guest(a: RunArgs) -> Result<i32, String> {
@@ -167,6 +199,13 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         }
         None => None,
     };
+    // A Python program is built first (once: the build is cached by content).
+    let guest_file = if a.guest.extension().is_some_and(|e| e == "py") {
+        let opts = crate::python::BuildOptions { progress: true, ..Default::default() };
+        crate::python::build(&a.guest, &opts).map_err(|e| e.to_string())?.path
+    } else {
+        a.guest.clone()
+    };
     let audit_sink = audit.clone();
     let name = a.guest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let opts = RunOptions {
@@ -199,7 +238,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
                 Runtime::new()
             })?
         };
-        let guest = runtime.load_file(&a.guest)?;
+        let guest = runtime.load_file(&guest_file)?;
         // SIGTERM and SIGINT stop the guest the way a deadline does: the run
         // is dropped at its next yield, which closes its sockets and writes
         // its audit trail out, then capsock exits 128 + the signal.
@@ -226,7 +265,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         }
         Err(e) => Err(match e.downcast_ref::<Trapped>() {
             Some(t) => t.to_string(),
-            None => format!("{e:?}"),
+            None => format!("{e:#}"),
         }),
     }
 }

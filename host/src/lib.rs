@@ -48,6 +48,7 @@ mod limits;
 mod mediate;
 mod net;
 mod poll;
+pub mod python;
 mod resolver;
 pub mod runtime;
 mod sockets;

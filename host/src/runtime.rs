@@ -189,7 +189,7 @@ pub struct Trapped {
 
 impl std::fmt::Display for Trapped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "guest trapped: {:?}", self.error)
+        write!(f, "guest trapped: {:#}", self.error)
     }
 }
 

@@ -938,8 +938,13 @@ impl HostSocket for CapsockCtxView<'_> {
         if (level, name) == (SOL_SOCKET, SO_REUSEADDR) || (level, name) == (SOL_SOCKET, SO_REUSEPORT) {
             let unbound = core.family != AF_UNIX && core.bound().is_some_and(|a| a.port() == 0);
             if unbound {
+                // Held as the kernel would report it: a boolean (5 reads back as 1).
+                let held = match bytes.get(..4) {
+                    Some(w) => i32::from(w.iter().any(|b| *b != 0)).to_ne_bytes().to_vec(),
+                    None => bytes,
+                };
                 let core = self.core_mut(&h)?;
-                core.pending_reuse[usize::from(name == SO_REUSEPORT)] = Some(bytes);
+                core.pending_reuse[usize::from(name == SO_REUSEPORT)] = Some(held);
                 return Ok(());
             }
         }
