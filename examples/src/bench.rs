@@ -2,13 +2,17 @@
 //! guest, in one run, reported as ratios (absolute times on a shared 2-core
 //! VM vary run to run; ratios within a run do not).
 //!
-//! Run with `cargo run --release -p capsock-examples --bin bench`.
+//! Run with `cargo run --release -p capsock-examples --bin bench` (add
+//! `-- python` for the Python rows alone).
 
-use capsock_host::{Policy, RunOptions, Runtime};
-use std::io::{Read, Write};
+use capsock_host::python::BuildOptions;
+use capsock_host::{Guest, Policy, RunOptions, Runtime};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use wasmtime::PoolingAllocationConfig;
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
@@ -90,8 +94,170 @@ fn instances(rt: &tokio::runtime::Runtime, runtime: &Runtime, n: usize) -> f64 {
     t0.elapsed().as_secs_f64() / n as f64
 }
 
+/// A native HTTP/1.1 server for one keep-alive connection: every request
+/// is answered with a 13-byte body until the client closes.
+fn http_server() -> (u16, thread::JoinHandle<usize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        let (s, _) = l.accept().unwrap();
+        s.set_nodelay(true).unwrap();
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        let mut served = 0;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                return served;
+            }
+            if line == "\r\n" {
+                w.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nhello, world\n").unwrap();
+                served += 1;
+            }
+        }
+    });
+    (port, h)
+}
+
+fn elapsed_s(stdout: &[u8]) -> f64 {
+    let out = String::from_utf8_lossy(stdout);
+    let us: f64 =
+        out.trim().strip_prefix("elapsed_us=").unwrap_or_else(|| panic!("no elapsed_us in {out:?}")).parse().unwrap();
+    us / 1e6
+}
+
+/// Seconds for `n` sequential GETs by tests/python/http_get_loop.py: native
+/// CPython (`guest` None) or a Python guest.
+fn python_gets(rt: &tokio::runtime::Runtime, runtime: &Runtime, guest: Option<&Guest>, n: usize) -> f64 {
+    let (port, h) = http_server();
+    let args = ["127.0.0.1".to_string(), port.to_string(), n.to_string()];
+    let t = match guest {
+        None => {
+            let out =
+                Command::new("python3").arg(repo().join("tests/python/http_get_loop.py")).args(&args).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            elapsed_s(&out.stdout)
+        }
+        Some(g) => {
+            let policy = Policy::from_rules([format!("connect tcp://127.0.0.1:{port}").as_str()], []).unwrap();
+            let opts =
+                args.iter().fold(RunOptions::new(policy).capture().arg("http_get_loop"), |o, a| o.arg(a.clone()));
+            let exit = rt.block_on(runtime.run(g, opts)).unwrap();
+            assert_eq!(exit.code, 0, "{}", String::from_utf8_lossy(&exit.stderr));
+            elapsed_s(&exit.stdout)
+        }
+    };
+    assert_eq!(h.join().unwrap(), n);
+    t
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// The Python rows (issue 12): HTTP GETs from a Python guest on capsock's
+/// socket module, from native CPython, and from a guest left on CPython's
+/// built-in `_socket` over wasi:sockets; then a Python guest's start-up and
+/// memory per additional instance.
+fn python_rows(rt: &tokio::runtime::Runtime, runtime: &'static Runtime) {
+    let build = |builtin_socket| {
+        let opts = BuildOptions {
+            progress: true,
+            search_dirs: vec![repo().join("examples/python")],
+            builtin_socket,
+            ..Default::default()
+        };
+        capsock_host::python::build(&repo().join("tests/python/main.py"), &opts)
+    };
+    let (capsock_py, builtin_py) = match (build(false), build(true)) {
+        (Ok(a), Ok(b)) => (runtime.load_precompiled(&a.path).unwrap(), runtime.load_precompiled(&b.path).unwrap()),
+        (Err(e), _) | (_, Err(e)) => {
+            println!("Python rows skipped: {e}");
+            return;
+        }
+    };
+    const GETS: usize = 500;
+    python_gets(rt, runtime, Some(&capsock_py), 50);
+    python_gets(rt, runtime, Some(&builtin_py), 50);
+    python_gets(rt, runtime, None, 50);
+    let native = python_gets(rt, runtime, None, GETS);
+    let ours = python_gets(rt, runtime, Some(&capsock_py), GETS);
+    let builtin = python_gets(rt, runtime, Some(&builtin_py), GETS);
+    println!(
+        "{:<64} {:>12} {:>12} {:>12} {:>8} {:>8}",
+        "Python (CPython 3.14 guest)", "native", "capsock", "wasi:sockets", "ratio", "ratio"
+    );
+    println!(
+        "{:<64} {:>9.0} /s {:>9.0} /s {:>9.0} /s {:>7.2}x {:>7.2}x",
+        format!("HTTP GET, http.client keep-alive, {GETS}x sequential"),
+        GETS as f64 / native,
+        GETS as f64 / ours,
+        GETS as f64 / builtin,
+        ours / native,
+        builtin / native
+    );
+    // Start-up: a fresh instance of the cached, pre-instantiated guest runs
+    // `sys.exit(0)` (the CPython snapshot is mapped, not re-initialised).
+    let run = |g: &Guest| {
+        let opts = RunOptions::new(Policy::deny_all()).capture().arg("exit_status").arg("0");
+        assert_eq!(rt.block_on(runtime.run(g, opts)).unwrap().code, 0);
+    };
+    run(&capsock_py);
+    let t0 = Instant::now();
+    for _ in 0..20 {
+        run(&capsock_py);
+    }
+    let start = t0.elapsed().as_secs_f64() / 20.0;
+    let t0 = Instant::now();
+    let out = Command::new("python3").arg(repo().join("tests/python/exit_status.py")).arg("0").output().unwrap();
+    assert!(out.status.success());
+    let native_start = t0.elapsed().as_secs_f64();
+    println!(
+        "{:<64} {:>9.1} ms {:>9.1} ms {:>12} {:>7.2}x",
+        "start to exit: `sys.exit(0)` (native: a python3 process)",
+        native_start * 1e3,
+        start * 1e3,
+        "",
+        start / native_start
+    );
+    // Memory: K instances alive at once (each idle in a host-side wait).
+    const K: usize = 8;
+    let before = rss_kib();
+    let handles: Vec<_> = (0..K)
+        .map(|_| {
+            let g = capsock_py.clone();
+            rt.spawn(async move {
+                let opts = RunOptions::new(Policy::deny_all()).capture().arg("idle").arg("3");
+                runtime.run(&g, opts).await.map(|e| e.code)
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(1500));
+    let during = rss_kib();
+    for h in handles {
+        assert_eq!(rt.block_on(h).unwrap().unwrap(), 0);
+    }
+    println!(
+        "{:<64} {:>12} {:>9.1} MB",
+        format!("memory per additional Python instance ({K} idle at once, RSS)"),
+        "",
+        during.saturating_sub(before) as f64 / K as f64 / 1024.0
+    );
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
 fn main() {
-    let runtime = Runtime::new().unwrap();
+    // 'static: the memory row spawns guests onto the runtime.
+    let runtime: &'static Runtime = Box::leak(Box::new(Runtime::new().unwrap()));
+    // `bench python`: only the Python rows.
+    let only_python = std::env::args().nth(1).as_deref() == Some("python");
     let runtimes = [
         (
             "multi-thread, 2 workers",
@@ -99,9 +265,13 @@ fn main() {
         ),
         ("current-thread", tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()),
     ];
+    if only_python {
+        python_rows(&runtimes[0].1, runtime);
+        return;
+    }
     // Warm up both paths (page cache, CPU frequency, the guest's compile).
     native("rtt", 1000);
-    guest(&runtimes[0].1, &runtime, "rtt", 1000);
+    guest(&runtimes[0].1, runtime, "rtt", 1000);
     // Instantiation: the default allocator against wasmtime's pooling
     // allocator, both from a pre-instantiated guest.
     let mut pool = PoolingAllocationConfig::default();
@@ -109,9 +279,9 @@ fn main() {
     pool.max_memory_size(1 << 30);
     let pooled = Runtime::builder().pooling(pool).build().unwrap();
     let current = &runtimes[1].1;
-    instances(current, &runtime, 20);
+    instances(current, runtime, 20);
     instances(current, &pooled, 20);
-    let (d, p) = (instances(current, &runtime, 200), instances(current, &pooled, 200));
+    let (d, p) = (instances(current, runtime, 200), instances(current, &pooled, 200));
     println!(
         "{:<64} {:>12} {:>12} {:>8}",
         "guest start (instantiate + run + teardown)", "on demand", "pooling", "ratio"
@@ -119,7 +289,7 @@ fn main() {
     println!("{:<64} {:>9.0} µs {:>9.0} µs {:>7.2}x", "a guest that exits at once, 200x", d * 1e6, p * 1e6, p / d);
     println!("{:<64} {:>12} {:>12} {:>8}", "workload (tokio runtime running the guest)", "native", "guest", "ratio");
     for (label, rt) in &runtimes {
-        let (n, g) = (native("rtt", ROUNDS), guest(rt, &runtime, "rtt", ROUNDS));
+        let (n, g) = (native("rtt", ROUNDS), guest(rt, runtime, "rtt", ROUNDS));
         println!(
             "{:<64} {:>9.1} µs {:>9.1} µs {:>7.2}x",
             format!("TCP round trip, 32 B, {ROUNDS}x ({label})"),
@@ -127,7 +297,7 @@ fn main() {
             g / ROUNDS as f64 * 1e6,
             g / n
         );
-        let (n, g) = (native("bulk", MIB), guest(rt, &runtime, "bulk", MIB));
+        let (n, g) = (native("bulk", MIB), guest(rt, runtime, "bulk", MIB));
         println!(
             "{:<64} {:>7.0} MiB/s {:>7.0} MiB/s {:>7.2}x",
             format!("TCP bulk send, 1 MiB writes, {MIB} MiB ({label})"),
@@ -136,4 +306,5 @@ fn main() {
             g / n
         );
     }
+    python_rows(&runtimes[0].1, runtime);
 }

@@ -24,7 +24,7 @@ def _prepare():
             name: (filename, importlib.util.decode_source(base64.b64decode(text)), is_pkg)
             for name, (filename, text, is_pkg) in _cfg.SOURCES.items()
         }
-        missing = boot.prepare(_cfg.MAIN, sources)
+        missing = boot.prepare(_cfg.MAIN, sources, capsock_socket=getattr(_cfg, "CAPSOCK_SOCKET", True))
     except BaseException:
         with open(report, "w", encoding="utf-8") as f:
             f.write("error\n" + traceback.format_exc())

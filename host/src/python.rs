@@ -29,7 +29,8 @@
 //! The app's directory is read for `*.py` files beside `APP.py` and for
 //! packages (directories with `__init__.py`) below it: at most
 //! [`MAX_FILES`] files and [`MAX_SOURCE_BYTES`] bytes in all, else the build
-//! fails saying so (put the app in a directory of its own).
+//! fails saying so (put the app in a directory of its own). The cache keeps
+//! the newest [`MAX_CACHED_APPS`] builds.
 
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -45,6 +46,10 @@ pub const MAX_FILES: usize = 2000;
 
 /// Most bytes of Python source taken from an app's directory.
 pub const MAX_SOURCE_BYTES: u64 = 32 << 20;
+
+/// Most built apps kept in the cache (each about 24 MB, plus 40 MB
+/// precompiled); the oldest builds beyond this are deleted.
+pub const MAX_CACHED_APPS: usize = 32;
 
 /// Bumped when the layout of a build changes, so old cache entries are not
 /// reused.
@@ -118,6 +123,11 @@ pub struct BuildOptions {
     pub search_dirs: Vec<PathBuf>,
     /// The cache directory; default [`cache_dir`].
     pub cache_dir: Option<PathBuf>,
+    /// Leave CPython's built-in `_socket` (over `wasi:sockets`, served by
+    /// wasmtime-wasi under capsock's address check) in place of capsock's:
+    /// for comparison only (the benchmark's third Python column). Such a
+    /// guest's denials carry no rule text, and `select` is CPython's.
+    pub builtin_socket: bool,
 }
 
 /// A built Python guest.
@@ -265,7 +275,7 @@ fn collect(app: &Path, search: &[PathBuf]) -> Result<(String, Vec<Module>), Buil
     Ok((main, modules))
 }
 
-fn content_hash(main: &str, modules: &[Module]) -> String {
+fn content_hash(main: &str, modules: &[Module], builtin_socket: bool) -> String {
     let mut h = Sha256::new();
     let mut put = |b: &[u8]| {
         h.update((b.len() as u64).to_le_bytes());
@@ -278,6 +288,7 @@ fn content_hash(main: &str, modules: &[Module]) -> String {
         put(text.as_bytes());
     }
     put(main.as_bytes());
+    put(&[u8::from(builtin_socket)]);
     for m in modules {
         put(m.name.as_bytes());
         put(m.filename.as_bytes());
@@ -290,10 +301,11 @@ fn content_hash(main: &str, modules: &[Module]) -> String {
 /// The `_capsock_app` module: the main module's name and every source
 /// (base64, so that any bytes survive), as Python literals. JSON strings
 /// are Python string literals.
-fn app_module(main: &str, modules: &[Module]) -> String {
+fn app_module(main: &str, modules: &[Module], builtin_socket: bool) -> String {
     use base64::Engine as _;
     let lit = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string());
-    let mut text = format!("MAIN = {}\nSOURCES = {{\n", lit(main));
+    let capsock = if builtin_socket { "False" } else { "True" };
+    let mut text = format!("MAIN = {}\nCAPSOCK_SOCKET = {capsock}\nSOURCES = {{\n", lit(main));
     for m in modules {
         let b64 = base64::engine::general_purpose::STANDARD.encode(&m.source);
         let pkg = if m.is_pkg { "True" } else { "False" };
@@ -389,7 +401,7 @@ pub fn build(app: &Path, opts: &BuildOptions) -> Result<Built, BuildError> {
         None => cache_dir()?,
     };
     let (main, modules) = collect(app, &opts.search_dirs)?;
-    let hash = content_hash(&main, &modules);
+    let hash = content_hash(&main, &modules, opts.builtin_socket);
     let apps = cache.join("python").join("apps");
     let target = apps.join(format!("{hash}.wasm"));
     let missing_file = apps.join(format!("{hash}.missing"));
@@ -412,19 +424,45 @@ pub fn build(app: &Path, opts: &BuildOptions) -> Result<Built, BuildError> {
     let cpy = componentize_py(&cache, opts.progress)?;
     std::fs::create_dir_all(&apps).map_err(|e| err(format!("{}: {e}", apps.display())))?;
     let work = cache.join("python").join(format!(".build-{}-{}", std::process::id(), nanos()));
-    let result = build_in(&work, &cpy, app, &main, &modules, &target, &missing_file, opts.progress);
+    let config = app_module(&main, &modules, opts.builtin_socket);
+    let result = build_in(&work, &cpy, app, &config, &target, &missing_file, opts.progress);
     let _ = std::fs::remove_dir_all(&work);
     result?;
+    prune(&apps, MAX_CACHED_APPS);
     deliver(false)
 }
 
-#[expect(clippy::too_many_arguments, reason = "one private step of build(), its locals passed down")]
+/// Keep the newest `keep` built apps (by build time); older ones go, with
+/// their precompiled copies.
+fn prune(apps: &Path, keep: usize) {
+    let Ok(dir) = std::fs::read_dir(apps) else { return };
+    let mut built: Vec<(std::time::SystemTime, String)> = dir
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.strip_suffix(".wasm")?.to_string();
+            Some((e.metadata().ok()?.modified().ok()?, name))
+        })
+        .collect();
+    if built.len() <= keep {
+        return;
+    }
+    built.sort();
+    let old = built.len() - keep;
+    for (_, hash) in built.into_iter().take(old) {
+        let Ok(dir) = std::fs::read_dir(apps) else { return };
+        for e in dir.filter_map(Result::ok) {
+            if e.file_name().to_str().is_some_and(|n| n.starts_with(&format!("{hash}."))) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 fn build_in(
     work: &Path,
     cpy: &Path,
     app: &Path,
-    main: &str,
-    modules: &[Module],
+    config: &str,
     target: &Path,
     missing_file: &Path,
     progress: bool,
@@ -432,8 +470,7 @@ fn build_in(
     let (wit, pkg, cfg) = (work.join("wit"), work.join("package"), work.join("app"));
     write_tree(&wit, WIT)?;
     write_tree(&pkg, PACKAGE)?;
-    let config = app_module(main, modules);
-    write_tree(&cfg, &[("_capsock_app.py", &config)])?;
+    write_tree(&cfg, &[("_capsock_app.py", config)])?;
     if progress {
         eprintln!("capsock: building {} into a Python guest (once; about 15 s)", app.display());
     }
@@ -494,8 +531,8 @@ mod tests {
     fn app_module_is_python_literals() {
         let m =
             vec![Module { name: "a\"b".into(), filename: "dir/a\\b.py".into(), is_pkg: false, source: vec![0, 255] }];
-        let text = app_module("a\"b", &m);
-        assert!(text.starts_with("MAIN = \"a\\\"b\"\n"), "{text}");
+        let text = app_module("a\"b", &m, false);
+        assert!(text.starts_with("MAIN = \"a\\\"b\"\nCAPSOCK_SOCKET = True\n"), "{text}");
         assert!(text.contains("\"dir/a\\\\b.py\", \"AP8=\", False"), "{text}");
     }
 

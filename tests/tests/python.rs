@@ -46,7 +46,9 @@ fn python_guest() -> Option<&'static Guest> {
                 }
                 Err(e) => panic!("building the Python test guest: {e}"),
             };
-            Some(runtime().load_file(&built.path).unwrap_or_else(|e| panic!("compiling the Python guest: {e:?}")))
+            Some(
+                runtime().load_precompiled(&built.path).unwrap_or_else(|e| panic!("compiling the Python guest: {e:?}")),
+            )
         })
         .as_ref()
 }

@@ -101,7 +101,11 @@ def _call(fn, *args):
     try:
         return fn(*args)
     except _Err as e:
-        raise _exception(e.value) from None
+        err = e.value
+    # Raised outside the handler, so that the host's Err (a frozen
+    # dataclass) is not the new exception's __context__: unittest and
+    # traceback walk the chain and set __traceback__ on each exception.
+    raise _exception(err)
 
 
 # ---------------------------------------------------------------- addresses
@@ -360,10 +364,13 @@ class socket:
         try:
             r.close()
         except _Err as e:
-            # Linux closes the fd even when close reports an error; CPython
-            # ignores ECONNRESET here.
-            if e.value.name != "ECONNRESET":
-                raise _exception(e.value) from None
+            err = e.value
+        else:
+            return
+        # Linux closes the fd even when close reports an error; CPython
+        # ignores ECONNRESET here.
+        if err.name != "ECONNRESET":
+            raise _exception(err)
 
     def detach(self):
         r = self._res
@@ -401,13 +408,15 @@ class socket:
         try:
             r.connect(wit)
         except _Err as e:
-            exc = _exception(e.value)
-            if isinstance(exc, TimeoutError):
-                return _errno.EWOULDBLOCK
-            if isinstance(exc, OSError) and exc.errno:
-                return exc.errno
-            raise exc from None
-        return 0
+            err = e.value
+        else:
+            return 0
+        exc = _exception(err)
+        if isinstance(exc, TimeoutError):
+            return _errno.EWOULDBLOCK
+        if isinstance(exc, OSError) and exc.errno:
+            return exc.errno
+        raise exc
 
     def getsockname(self):
         return _from_wit(_call(self._sock().getsockname))

@@ -142,13 +142,15 @@ class AppModules(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
 APP = AppModules()
 
 
-def prepare(main, sources, extra=()):
+def prepare(main, sources, extra=(), capsock_socket=True):
     """Build time: `sources` maps module names to (filename, source text,
     is_package); `main` is the one run as ``__main__``. Imports the stdlib
     modules any of them imports and returns the names that could not be
     imported (they fail at run time as they would in CPython without
-    them)."""
-    install()
+    them). `capsock_socket=False` leaves CPython's built-in ``_socket``
+    (wasi:sockets) in place: for comparison only (the benchmark)."""
+    if capsock_socket:
+        install()
     APP.main = main
     for name, (filename, source, is_pkg) in sources.items():
         APP.add(name, filename, source, is_pkg)

@@ -12,7 +12,6 @@ sockets (stdin, a file) is ``OSError(EBADF)``, where CPython would poll it.
 import errno as _errno
 import math as _math
 
-from componentize_py_types import Err as _Err
 from wit_world.imports import capsock_socket_poll as _poll
 
 from . import _abi
@@ -77,10 +76,7 @@ def _select(rlist, wlist, xlist, timeout=None):
     for seq in (rlist, wlist, xlist):
         items = list(seq)
         lists.append((items, [_res(_fileno(o)) for o in items]))
-    try:
-        got = _poll.select(lists[0][1], lists[1][1], lists[2][1], t)
-    except _Err as e:
-        raise _s._exception(e.value) from None
+    got = _s._call(_poll.select, lists[0][1], lists[1][1], lists[2][1], t)
     return (
         [lists[0][0][i] for i in got.readable],
         [lists[1][0][i] for i in got.writable],
@@ -141,10 +137,7 @@ class poll:
             # Nothing to wait for and no wait: answered without the host
             # (selectors probes `poll().poll(0)` at import, at build time).
             return out
-        try:
-            revents = _poll.poll(socks, events, timeout)
-        except _Err as e:
-            raise _s._exception(e.value) from None
+        revents = _s._call(_poll.poll, socks, events, timeout)
         for fd, rev in zip(where, revents):
             if rev:
                 out.append((fd, rev))
