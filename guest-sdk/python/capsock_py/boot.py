@@ -56,9 +56,40 @@ def install():
                 del sys.modules[m]
     sys.modules["_socket"] = _capsock_socket
     sys.modules["select"] = _capsock_select
+    _patch_inheritable()
     import socket  # noqa: F401  (the stdlib's, now over capsock)
     import selectors  # noqa: F401
     _installed = True
+
+
+def _patch_inheritable():
+    """``os.get_inheritable``/``set_inheritable`` for capsock's filenos.
+
+    ``socket.socket.get_inheritable`` asks ``os`` about its fileno, and the
+    guest's ``os`` (wasi-libc) knows only WASI's descriptors. A guest cannot
+    start processes, so the flag means nothing here; it is kept per socket
+    so that it reads back as set (sockets start non-inheritable, as in
+    CPython)."""
+    import os
+
+    if getattr(os.get_inheritable, "_capsock", False):
+        return
+    flags = {}
+    os_get, os_set = os.get_inheritable, os.set_inheritable
+
+    def get_inheritable(fd):
+        if _capsock_socket._resource(fd) is not None:
+            return flags.get(fd, False)
+        return os_get(fd)
+
+    def set_inheritable(fd, inheritable):
+        if _capsock_socket._resource(fd) is not None:
+            flags[fd] = bool(inheritable)
+            return
+        os_set(fd, inheritable)
+
+    get_inheritable._capsock = True
+    os.get_inheritable, os.set_inheritable = get_inheritable, set_inheritable
 
 
 def _try_import(name, report):
