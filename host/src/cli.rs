@@ -147,6 +147,9 @@ fn build_python(b: BuildArgs) -> Result<i32, String> {
     let out = b.out.unwrap_or_else(|| b.app.with_extension("wasm"));
     let opts = crate::python::BuildOptions { out: Some(out), progress: !b.quiet, ..Default::default() };
     let built = crate::python::build(&b.app, &opts).map_err(|e| e.to_string())?;
+    // Precompile too, so that the first `capsock run APP.py` starts at once.
+    let runtime = Runtime::new().map_err(|e| format!("cannot start wasmtime: {e:#}"))?;
+    runtime.load_precompiled(&built.cached_path).map_err(|e| format!("{e:#}"))?;
     if !b.quiet {
         let how = if built.cached { " (cached)" } else { "" };
         eprintln!("capsock: wrote {}{how}", built.path.display());
@@ -203,7 +206,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
     let is_python = a.guest.extension().is_some_and(|e| e == "py");
     let guest_file = if is_python {
         let opts = crate::python::BuildOptions { progress: true, ..Default::default() };
-        crate::python::build(&a.guest, &opts).map_err(|e| e.to_string())?.path
+        crate::python::build(&a.guest, &opts).map_err(|e| e.to_string())?.cached_path
     } else {
         a.guest.clone()
     };

@@ -133,8 +133,11 @@ pub struct BuildOptions {
 /// A built Python guest.
 #[derive(Clone, Debug)]
 pub struct Built {
-    /// The component, in the cache (or `out`).
+    /// The component: `out` when given, else the cached copy.
     pub path: PathBuf,
+    /// The cached copy (load it with [`crate::Runtime::load_precompiled`]:
+    /// the cache directory is capsock's own).
+    pub cached_path: PathBuf,
     /// Whether it came from the cache.
     pub cached: bool,
     /// Modules the app imports that the guest's Python lacks (they raise
@@ -416,7 +419,7 @@ pub fn build(app: &Path, opts: &BuildOptions) -> Result<Built, BuildError> {
             }
             None => target.clone(),
         };
-        Ok(Built { path, cached, missing })
+        Ok(Built { path, cached_path: target.clone(), cached, missing })
     };
     if target.is_file() {
         return deliver(true);
