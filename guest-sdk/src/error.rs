@@ -26,6 +26,19 @@ pub enum ErrorKind {
     /// `TypeError`: an argument of the wrong kind (an `AF_INET` socket given a
     /// path, …).
     Type,
+    /// `ssl.SSLError` (a TLS failure with no narrower class).
+    Ssl,
+    /// `ssl.SSLCertVerificationError`: the peer's certificate did not
+    /// verify ([`Error::verify_code`], [`Error::verify_message`]).
+    SslCertVerification,
+    /// `ssl.SSLZeroReturnError`: the peer closed the TLS session.
+    SslZeroReturn,
+    /// `ssl.SSLWantReadError`: a non-blocking session needs input.
+    SslWantRead,
+    /// `ssl.SSLWantWriteError`: a non-blocking session must send first.
+    SslWantWrite,
+    /// `ssl.SSLEOFError`: the transport ended inside a TLS record.
+    SslEof,
 }
 
 /// Every failure of this crate: one Python exception.
@@ -92,6 +105,27 @@ impl Error {
         Self::plain(ErrorKind::Type, message)
     }
 
+    /// `ssl.SSLError(message)` (errno `SSL_ERROR_SSL`, 1).
+    pub fn ssl(message: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Ssl, errno: 1, name: String::new(), message: message.into(), rule: None }
+    }
+
+    /// For `SSLCertVerificationError`: OpenSSL's verify code (20: unable to
+    /// get the local issuer certificate, 62: hostname mismatch, 10:
+    /// expired), Python's `e.verify_code`.
+    pub fn verify_code(&self) -> Option<i32> {
+        (self.kind == ErrorKind::SslCertVerification).then_some(self.errno)
+    }
+
+    /// For `SSLCertVerificationError`: Python's `e.verify_message`
+    /// (`"unable to get local issuer certificate"`).
+    pub fn verify_message(&self) -> Option<&str> {
+        if self.kind != ErrorKind::SslCertVerification {
+            return None;
+        }
+        Some(self.message.split_once("certificate verify failed: ").map_or(self.message.as_str(), |(_, m)| m))
+    }
+
     fn with_errno(kind: ErrorKind, errno: i32, name: &str, message: &str) -> Self {
         Error { kind, errno, name: name.to_string(), message: message.to_string(), rule: None }
     }
@@ -134,6 +168,12 @@ impl Error {
             ErrorKind::Value => "ValueError",
             ErrorKind::Overflow => "OverflowError",
             ErrorKind::Type => "TypeError",
+            ErrorKind::Ssl => "SSLError",
+            ErrorKind::SslCertVerification => "SSLCertVerificationError",
+            ErrorKind::SslZeroReturn => "SSLZeroReturnError",
+            ErrorKind::SslWantRead => "SSLWantReadError",
+            ErrorKind::SslWantWrite => "SSLWantWriteError",
+            ErrorKind::SslEof => "SSLEOFError",
         }
     }
 
@@ -144,8 +184,27 @@ impl Error {
     pub fn errno(&self) -> Option<i32> {
         match self.kind {
             ErrorKind::Os | ErrorKind::Gai | ErrorKind::Herror if self.errno != 0 => Some(self.errno),
+            // `SSL_ERROR_SSL` (1) for a verification failure, as in Python.
+            ErrorKind::SslCertVerification => Some(1),
+            ErrorKind::Ssl
+            | ErrorKind::SslZeroReturn
+            | ErrorKind::SslWantRead
+            | ErrorKind::SslWantWrite
+            | ErrorKind::SslEof => Some(self.errno),
             _ => None,
         }
+    }
+
+    fn is_ssl(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Ssl
+                | ErrorKind::SslCertVerification
+                | ErrorKind::SslZeroReturn
+                | ErrorKind::SslWantRead
+                | ErrorKind::SslWantWrite
+                | ErrorKind::SslEof
+        )
     }
 
     /// The symbolic name of the errno (`"ECONNREFUSED"`, `"EAI_NONAME"`),
@@ -180,7 +239,7 @@ impl Error {
     /// Whether Python's `except OSError` catches this (`OSError` and its
     /// subclasses, `TimeoutError`, `gaierror`, `herror`).
     pub fn is_os_error(&self) -> bool {
-        matches!(self.kind, ErrorKind::Os | ErrorKind::Timeout | ErrorKind::Gai | ErrorKind::Herror)
+        matches!(self.kind, ErrorKind::Os | ErrorKind::Timeout | ErrorKind::Gai | ErrorKind::Herror) || self.is_ssl()
     }
 
     /// The io::ErrorKind closest to this exception.
@@ -190,6 +249,9 @@ impl Error {
             ErrorKind::Timeout => K::TimedOut,
             ErrorKind::Value | ErrorKind::Overflow | ErrorKind::Type => K::InvalidInput,
             ErrorKind::Gai | ErrorKind::Herror => K::Other,
+            ErrorKind::SslWantRead | ErrorKind::SslWantWrite => K::WouldBlock,
+            ErrorKind::SslEof => K::UnexpectedEof,
+            ErrorKind::Ssl | ErrorKind::SslCertVerification | ErrorKind::SslZeroReturn => K::Other,
             ErrorKind::Os => match self.errno {
                 errno::EAGAIN => K::WouldBlock,
                 errno::ECONNREFUSED => K::ConnectionRefused,
@@ -224,9 +286,10 @@ impl Error {
 impl fmt::Display for Error {
     /// Python's `str(e)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // An `ssl` error's str is its reason text (`[SSL: ...] ...`).
         match self.errno() {
-            Some(errno) => write!(f, "[Errno {errno}] {}", self.message),
-            None => f.write_str(&self.message),
+            Some(errno) if !self.is_ssl() => write!(f, "[Errno {errno}] {}", self.message),
+            _ => f.write_str(&self.message),
         }
     }
 }
@@ -246,6 +309,12 @@ impl From<wit::Error> for Error {
             wit::ErrorKind::Value => ErrorKind::Value,
             wit::ErrorKind::Overflow => ErrorKind::Overflow,
             wit::ErrorKind::TypeError => ErrorKind::Type,
+            wit::ErrorKind::Ssl => ErrorKind::Ssl,
+            wit::ErrorKind::SslCertVerification => ErrorKind::SslCertVerification,
+            wit::ErrorKind::SslZeroReturn => ErrorKind::SslZeroReturn,
+            wit::ErrorKind::SslWantRead => ErrorKind::SslWantRead,
+            wit::ErrorKind::SslWantWrite => ErrorKind::SslWantWrite,
+            wit::ErrorKind::SslEof => ErrorKind::SslEof,
         };
         let mut name = e.name;
         if name.is_empty() && e.errno != 0 {

@@ -57,6 +57,7 @@ mod select;
 mod selectors;
 mod server;
 mod socket;
+pub mod ssl;
 
 /// The WIT bindings; only the `imports` world (the standard library
 /// provides WASI itself).

@@ -48,6 +48,7 @@
 //! | `setsockopt` | a socket option outside or inside the allowlist | `LEVEL:NAME` |
 //! | `join` | a multicast group join | `udp://GROUP:PORT` |
 //! | `limit` | a limit reached, or the run's deadline | the limit's name |
+//! | `tls` | a TLS handshake (`allowed`: the certificate verified), or a server name a `tls` rule refused | the version and ALPN protocol, or the verification error; the rule for a refusal |
 
 use serde_json::json;
 use std::fs::File;
@@ -87,11 +88,14 @@ pub enum AuditOp {
     Setsockopt,
     Join,
     Limit,
+    /// A TLS session: its handshake (verified or not), or a server name its
+    /// connection's `tls` rule refused.
+    Tls,
 }
 
 impl AuditOp {
     /// Every op, in the order of the module's table.
-    pub const ALL: [AuditOp; 11] = [
+    pub const ALL: [AuditOp; 12] = [
         AuditOp::Bind,
         AuditOp::Listen,
         AuditOp::Accept,
@@ -103,6 +107,7 @@ impl AuditOp {
         AuditOp::Setsockopt,
         AuditOp::Join,
         AuditOp::Limit,
+        AuditOp::Tls,
     ];
 
     /// The name written in the `op` field.
@@ -119,6 +124,7 @@ impl AuditOp {
             AuditOp::Setsockopt => "setsockopt",
             AuditOp::Join => "join",
             AuditOp::Limit => "limit",
+            AuditOp::Tls => "tls",
         }
     }
 }

@@ -13,6 +13,7 @@ wasmtime::component::bindgen!({
     },
     with: {
         "capsock:socket/sockets.socket": crate::net::SocketHandle,
+        "capsock:socket/tls.tls-socket": crate::tls::TlsHandle,
     },
 });
 
@@ -39,6 +40,12 @@ fn to_wit(e: GuestError) -> Error {
         Kind::Value => ErrorKind::Value,
         Kind::Overflow => ErrorKind::Overflow,
         Kind::TypeError => ErrorKind::TypeError,
+        Kind::Ssl => ErrorKind::Ssl,
+        Kind::SslCertVerification => ErrorKind::SslCertVerification,
+        Kind::SslZeroReturn => ErrorKind::SslZeroReturn,
+        Kind::SslWantRead => ErrorKind::SslWantRead,
+        Kind::SslWantWrite => ErrorKind::SslWantWrite,
+        Kind::SslEof => ErrorKind::SslEof,
     };
     Error { kind, errno: e.errno, name: e.name, message: e.message, rule: e.rule }
 }

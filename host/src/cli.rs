@@ -100,6 +100,10 @@ struct RunArgs {
     /// Compile the guest afresh instead of using the on-disk compile cache.
     #[arg(long)]
     no_cache: bool,
+    /// Trust the certificates in this PEM file for guests' TLS clients,
+    /// besides the bundled roots (repeatable).
+    #[arg(long = "tls-ca", value_name = "FILE")]
+    tls_ca: Vec<PathBuf>,
     /// Append every policy decision to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     audit: Option<PathBuf>,
@@ -177,6 +181,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         allow_sockopts: a.allow_sockopts,
         deny_sockopts: a.deny_sockopts,
         audit: a.audit,
+        tls_ca: a.tls_ca,
     };
     let sandbox = build_sandbox(file.as_ref(), &flags).map_err(|e| format!("invalid policy: {e}"))?;
     let audit = sandbox
@@ -218,6 +223,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         env,
         limits: sandbox.limits,
         resolver: sandbox.resolver,
+        tls: sandbox.tls,
         name,
         audit,
         deadline,

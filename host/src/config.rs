@@ -37,6 +37,8 @@ pub struct PolicyFile {
     pub sockopts: SockoptsFile,
     #[serde(default)]
     pub audit: AuditFile,
+    #[serde(default)]
+    pub tls: TlsFile,
     /// The directory relative paths in the file are taken from.
     #[serde(skip)]
     pub base: PathBuf,
@@ -73,6 +75,16 @@ pub struct AuditFile {
     /// Rotate the file to `FILE.1` past this many bytes (default
     /// [`crate::audit::DEFAULT_MAX_BYTES`]).
     pub max_bytes: Option<u64>,
+}
+
+/// `[tls]`: the operator's trust anchors for guests' TLS clients.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// PEM files (relative to the policy file) whose certificates are
+    /// trusted besides the bundled roots.
+    #[serde(default)]
+    pub ca_files: Vec<PathBuf>,
 }
 
 /// A policy file or rule that could not be used, with where and why.
@@ -124,6 +136,8 @@ pub struct Flags {
     pub allow_sockopts: Vec<String>,
     pub deny_sockopts: Vec<String>,
     pub audit: Option<PathBuf>,
+    /// `--tls-ca FILE`: PEM files of trust anchors.
+    pub tls_ca: Vec<PathBuf>,
 }
 
 /// Everything a guest run is granted and bounded by.
@@ -137,6 +151,8 @@ pub struct Sandbox {
     pub audit: Option<PathBuf>,
     /// The audit file's rotation size.
     pub audit_max_bytes: Option<u64>,
+    /// Trust anchors for TLS clients, besides the bundled roots.
+    pub tls: crate::tls::TlsConfig,
 }
 
 /// Merge a policy file and the command line: rule lists and grants are the
@@ -195,7 +211,12 @@ pub fn build_sandbox(file: Option<&PolicyFile>, flags: &Flags) -> Result<Sandbox
         return Err(ConfigError(missing));
     }
     let audit = flags.audit.clone().or_else(|| file.audit.file.as_ref().map(|f| file.base.join(f)));
-    Ok(Sandbox { policy, resolver, limits, audit, audit_max_bytes: file.audit.max_bytes })
+    let mut tls = crate::tls::TlsConfig::default();
+    for path in file.tls.ca_files.iter().map(|f| file.base.join(f)).chain(flags.tls_ca.iter().cloned()) {
+        let pem = std::fs::read(&path).map_err(|e| ConfigError(format!("TLS CA file {}: {e}", path.display())))?;
+        tls.add_ca_pem(&pem).map_err(|e| ConfigError(format!("TLS CA file {}: {e}", path.display())))?;
+    }
+    Ok(Sandbox { policy, resolver, limits, audit, audit_max_bytes: file.audit.max_bytes, tls })
 }
 
 fn parse_addrs<'a>(origin: &str, addrs: impl Iterator<Item = &'a str>) -> Result<Vec<IpAddr>, ConfigError> {

@@ -53,6 +53,7 @@ use wasmtime::component::{HasData, Linker, ResourceTable};
 pub struct CapsockCtx {
     pub(crate) mediator: Arc<Mediator>,
     pub(crate) resolver: Arc<ResolverConfig>,
+    pub(crate) tls: Arc<crate::tls::TlsConfig>,
     pub(crate) unix: Arc<UnixDirs>,
     pub(crate) limits: Limits,
     /// Slot `i` holds fileno `FIRST_FD + i`.
@@ -91,6 +92,7 @@ pub struct CapsockCtxBuilder {
     hook: Option<Arc<dyn Hook>>,
     name: String,
     resolver: ResolverConfig,
+    tls: crate::tls::TlsConfig,
 }
 
 /// Why a sandbox could not be built.
@@ -121,6 +123,7 @@ impl CapsockCtx {
             hook: None,
             name: "guest".to_string(),
             resolver: ResolverConfig::default(),
+            tls: crate::tls::TlsConfig::default(),
         }
     }
 
@@ -197,6 +200,13 @@ impl CapsockCtxBuilder {
         self
     }
 
+    /// The operator's TLS trust anchors, added to the bundled roots for
+    /// every TLS client session (`--tls-ca`, `[tls] ca_files`).
+    pub fn tls(mut self, t: crate::tls::TlsConfig) -> Self {
+        self.tls = t;
+        self
+    }
+
     /// Build the context. A granted AF_UNIX directory that cannot be opened
     /// makes every path inside it fail with that error; use
     /// [`CapsockCtxBuilder::try_build`] to refuse it up front.
@@ -224,6 +234,7 @@ impl CapsockCtxBuilder {
         CapsockCtx {
             mediator: Arc::new(Mediator::new(self.policy, audit, self.hook)),
             resolver: Arc::new(self.resolver),
+            tls: Arc::new(self.tls),
             unix: Arc::new(unix),
             limits: self.limits,
             fds: Vec::new(),

@@ -26,6 +26,19 @@ pub enum Kind {
     Overflow,
     #[expect(dead_code, reason = "the WIT's error-kind, kept one to one; no host path raises TypeError yet")]
     TypeError,
+    /// `ssl.SSLError`.
+    Ssl,
+    /// `ssl.SSLCertVerificationError` (errno: the verify code).
+    SslCertVerification,
+    /// `ssl.SSLZeroReturnError`.
+    #[expect(dead_code, reason = "the WIT's error-kind, kept one to one; recv reports a closed session as b''")]
+    SslZeroReturn,
+    /// `ssl.SSLWantReadError`.
+    SslWantRead,
+    /// `ssl.SSLWantWriteError`.
+    SslWantWrite,
+    /// `ssl.SSLEOFError`.
+    SslEof,
 }
 
 /// An error the guest sees as a Python exception (the WIT `error` record).
@@ -86,6 +99,12 @@ impl SockError {
     /// `BlockingIOError(EAGAIN)`: a non-blocking call would block.
     pub fn would_block() -> Self {
         Self::os(errno::EAGAIN)
+    }
+
+    /// One of Python's `ssl` errors: `errno` as CPython's `ssl` module
+    /// gives it (`SSL_ERROR_*`, or the verify code), `reason` its name.
+    pub fn ssl(kind: Kind, errno: i32, reason: &str, message: impl Into<String>) -> Self {
+        SockError::Guest(GuestError { kind, errno, name: reason.to_string(), message: message.into(), rule: None })
     }
 
     /// `ValueError(message)`.
@@ -203,6 +222,14 @@ impl SockError {
         match err.raw_os_error() {
             Some(code) => Self::os(linux_errno(code)),
             None => Self::os_msg(errno::EIO, err.to_string()),
+        }
+    }
+
+    /// The kind of a guest-visible error (none for a trap).
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            SockError::Guest(e) => Some(e.kind),
+            SockError::Trap(_) => None,
         }
     }
 

@@ -53,6 +53,8 @@ mod resolver;
 pub mod runtime;
 mod sockets;
 mod sockopt;
+pub mod tls;
+mod tls_cert;
 mod unix;
 
 /// The capability policy (the `capsock-policy` crate): rules, their
@@ -66,3 +68,4 @@ pub use hook::{Hook, Query};
 pub use limits::{LimitError, Limits, LimitsOverlay};
 pub use resolver::{DEFAULT_HOSTNAME, ResolverConfig};
 pub use runtime::{Exit, Guest, GuestState, Output, RunOptions, Runtime, RuntimeBuilder, TimedOut, Trapped};
+pub use tls::TlsConfig;

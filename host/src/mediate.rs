@@ -225,6 +225,36 @@ impl Mediator {
         self.conclude(use_, &target, &verdict)
     }
 
+    /// The `connect tls://` rule that alone grants a TCP connect to `addr`
+    /// (see [`Policy::tls_only`]): the connection then carries only TLS
+    /// verified for a name the rule matches.
+    pub fn tls_only(&self, addr: SocketAddr, names: &[String]) -> Option<capsock_policy::Rule> {
+        let addr = normalise(addr);
+        self.policy.tls_only(&Request { action: Action::Connect, scheme: Scheme::Tcp, addr, names }).cloned()
+    }
+
+    /// Judge a TLS session's server name under its connection's `tls` rule,
+    /// before the handshake: allowed (and audited) when the rule matches
+    /// `name`.
+    ///
+    /// # Errors
+    /// `PermissionError` naming the rule when it does not (or no name was
+    /// given).
+    pub fn tls_name(&self, rule: &capsock_policy::Rule, name: Option<&str>, peer: SocketAddr) -> SockResult<()> {
+        let target = format!("tls://{}:{}", name.unwrap_or("(no server_hostname)"), peer.port());
+        if name.is_some_and(|n| rule.matches_server_name(n)) {
+            return Ok(());
+        }
+        self.audit.record(AuditOp::Tls, &target, false, rule.text());
+        Err(SockError::denied(&target, rule.text()))
+    }
+
+    /// Audit a finished (or failed) TLS handshake: the server name, whether
+    /// the certificate verified, the version and ALPN protocol.
+    pub fn tls_handshake(&self, target: &str, verified: bool, detail: &str) {
+        self.audit.record(AuditOp::Tls, target, verified, detail);
+    }
+
     /// Judge a lookup of `name` (rules, then the hook).
     ///
     /// # Errors

@@ -106,6 +106,8 @@ pub struct RunOptions {
     pub hook: Option<Arc<dyn Hook>>,
     /// Names answered inside the sandbox (`[hosts]`) and its host name.
     pub resolver: ResolverConfig,
+    /// The operator's TLS trust anchors (`--tls-ca`).
+    pub tls: crate::tls::TlsConfig,
     /// The longest the run may take, wall time. Past it the guest is
     /// stopped at its next yield point (within one epoch tick, even while
     /// computing) and its sockets are closed; `run` returns [`TimedOut`].
@@ -143,6 +145,7 @@ impl RunOptions {
             audit: None,
             hook: None,
             resolver: ResolverConfig::default(),
+            tls: crate::tls::TlsConfig::default(),
             deadline: None,
         }
     }
@@ -365,7 +368,8 @@ impl Runtime {
         let mut builder = CapsockCtx::builder_shared(opts.policy.clone())
             .limits(opts.limits.clone())
             .instance_name(&opts.name)
-            .resolver(opts.resolver.clone());
+            .resolver(opts.resolver.clone())
+            .tls(opts.tls.clone());
         if let Some(a) = &opts.audit {
             builder = builder.audit(a.clone());
         }

@@ -63,6 +63,19 @@ fn check_flags(flags: i32) -> SockResult<i32> {
 /// objects on one fileno would close it twice.
 const OWNED_FILENO: &str = "Bad file descriptor: fileno is owned by a socket object";
 
+/// Python's `settimeout` argument as a duration (`None` blocks).
+pub(crate) fn timeout_from(value: Option<f64>) -> SockResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(v) => {
+            capsock_abi::check_timeout(v).map_err(SockError::timeout_fault)?;
+            // In range for CPython's clock, so in range for a Duration.
+            let d = Duration::try_from_secs_f64(v);
+            Ok(Some(d.map_err(|_| SockError::timeout_fault(capsock_abi::TimeoutFault::OutOfRange))?))
+        }
+    }
+}
+
 fn scheme(ty: i32) -> Option<Scheme> {
     match ty {
         SOCK_STREAM => Some(Scheme::Tcp),
@@ -321,6 +334,7 @@ impl CapsockCtxView<'_> {
         let control = self.control_for_send(ancdata)?;
         let os_flags = check_flags(flags)? | MSG_NOSIGNAL;
         let core = self.core(h)?;
+        crate::tls::refuse_plaintext(core)?;
         self.ctx.judge_source_choice(core, ancdata).await?;
         // `_dir` keeps a vetted AF_UNIX directory open until the send is done.
         let (dest, _dir) = match dest {
@@ -482,12 +496,19 @@ impl CapsockCtx {
         self.mediator.address(use_, addr, names).await
     }
 
+    /// The `tls` rule that alone grants a TCP connect to `addr` (judged
+    /// already), if one does.
+    pub(crate) fn tls_only(&self, addr: SocketAddr) -> Option<capsock_policy::Rule> {
+        let names = self.names_for(normalise(addr).ip());
+        self.mediator.tls_only(addr, names)
+    }
+
     /// May this socket send to `dest`? A `connect` rule, or (for a socket
     /// bound under a `listen` rule) a recent sender it is replying to.
     pub(crate) async fn judge_send(&self, core: &Core, dest: SocketAddr) -> SockResult<()> {
         let use_ = match scheme(core.ty) {
             Some(Scheme::Udp) => Use::UdpSend,
-            Some(Scheme::Tcp) => Use::TcpConnect,
+            Some(Scheme::Tcp | Scheme::Tls) => Use::TcpConnect,
             None => return Err(SockError::os(errno::EOPNOTSUPP)),
         };
         let dest = destination(dest, core.bound());
@@ -732,7 +753,7 @@ impl HostSocket for CapsockCtxView<'_> {
         }
         let target = addr::ip_for_family(&address, core.family)?;
         let use_ = match scheme(core.ty) {
-            Some(Scheme::Tcp) => Use::TcpBind,
+            Some(Scheme::Tcp | Scheme::Tls) => Use::TcpBind,
             Some(Scheme::Udp) => Use::UdpBind,
             None => return Err(SockError::os(errno::EOPNOTSUPP)),
         };
@@ -755,19 +776,22 @@ impl HostSocket for CapsockCtxView<'_> {
     async fn connect(&mut self, h: Resource<SocketHandle>, address: Address) -> SockResult<()> {
         let core = self.core(&h)?;
         let stream = core.ty != SOCK_DGRAM;
+        let mut tls_only = None;
         let (target, unix_peer, _dir) = if core.family == AF_UNIX {
             self.judge_unix(&address, false)?
         } else {
             let ip = addr::ip_for_family(&address, core.family)?;
             let use_ = match scheme(core.ty) {
-                Some(Scheme::Tcp) => Use::TcpConnect,
+                Some(Scheme::Tcp | Scheme::Tls) => Use::TcpConnect,
                 Some(Scheme::Udp) => Use::UdpConnect,
                 None => return Err(SockError::os(errno::EOPNOTSUPP)),
             };
             // Judged as where the kernel will really connect (`0.0.0.0` is
             // this host); the OS is given the address as written.
             let bound = core.bound();
-            self.judge(use_, destination(ip, bound)).await?;
+            let dest = destination(ip, bound);
+            self.judge(use_, dest).await?;
+            tls_only = if use_ == Use::TcpConnect { self.ctx.tls_only(dest) } else { None };
             (SockAddr::from(ip), None, None)
         };
         if stream {
@@ -785,6 +809,7 @@ impl HostSocket for CapsockCtxView<'_> {
         if result.is_ok() || pending {
             let core = self.core_mut(&h)?;
             core.unix_peer = unix_peer;
+            core.tls_only = tls_only;
             // connect(2) bound an ephemeral port alone: sharing may follow.
             core.apply_pending_reuse();
         }
@@ -976,15 +1001,7 @@ impl HostSocket for CapsockCtxView<'_> {
     }
 
     async fn settimeout(&mut self, h: Resource<SocketHandle>, value: Option<f64>) -> SockResult<()> {
-        let timeout = match value {
-            None => None,
-            Some(v) => {
-                capsock_abi::check_timeout(v).map_err(SockError::timeout_fault)?;
-                // In range for CPython's clock, so in range for a Duration.
-                let d = Duration::try_from_secs_f64(v);
-                Some(d.map_err(|_| SockError::timeout_fault(capsock_abi::TimeoutFault::OutOfRange))?)
-            }
-        };
+        let timeout = timeout_from(value)?;
         self.set_timeout(&h, timeout)
     }
 
@@ -1055,6 +1072,7 @@ impl HostSocket for CapsockCtxView<'_> {
     async fn sendall(&mut self, h: Resource<SocketHandle>, data: Vec<u8>, flags: i32) -> SockResult<()> {
         let os_flags = check_flags(flags)? | MSG_NOSIGNAL;
         let core = self.core(&h)?;
+        crate::tls::refuse_plaintext(core)?;
         // Python 3.5+: the timeout bounds the whole call, not each send.
         let wait = core.wait(Interest::WRITABLE, flags & MSG_DONTWAIT != 0);
         let mut sent = 0;

@@ -34,13 +34,18 @@ impl fmt::Display for Action {
     }
 }
 
-/// The transport protocol of an operation.
+/// The transport protocol of an operation, or of a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// TCP.
     Tcp,
     /// UDP.
     Udp,
+    /// TLS over TCP, in rules only (`connect tls://api.example.com:443`): the
+    /// rule allows a TCP connect, and on that connection only a TLS session
+    /// whose certificate the host verified for a name the rule's host
+    /// matches. Operations are judged as [`Scheme::Tcp`].
+    Tls,
 }
 
 impl Scheme {
@@ -48,16 +53,17 @@ impl Scheme {
         match self {
             Scheme::Tcp => "tcp",
             Scheme::Udp => "udp",
+            Scheme::Tls => "tls",
         }
     }
 
     pub(crate) fn from_keyword(word: &str) -> Option<Scheme> {
-        [Scheme::Tcp, Scheme::Udp].into_iter().find(|s| s.as_str().eq_ignore_ascii_case(word))
+        [Scheme::Tcp, Scheme::Udp, Scheme::Tls].into_iter().find(|s| s.as_str().eq_ignore_ascii_case(word))
     }
 }
 
 impl fmt::Display for Scheme {
-    /// Writes the keyword used in rules: `tcp` or `udp`.
+    /// Writes the keyword used in rules: `tcp`, `udp` or `tls`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -21,7 +21,7 @@
 //! | Part     | Values |
 //! |----------|--------|
 //! | `ACTION` | `connect` (TCP connect; UDP connect and send), `listen` (TCP bind, listen and accept; UDP bind and receive), `resolve` (name lookups only), `*` (any action) |
-//! | `SCHEME` | `tcp`, `udp`, `*` (either) |
+//! | `SCHEME` | `tcp`, `udp`, `*` (either); `tls` (connect only: a TCP connect whose connection may carry only a TLS session the host verified for the rule's host, see [`Policy::tls_only`]) |
 //! | `HOST`   | an IPv4 address `10.0.0.1`; an IPv6 address in brackets `[fd00::1]`; a CIDR block `10.0.0.0/8`, `[fd00::/8]`; a DNS name `db.example.com`; a wildcard `*.example.com`; a named range `loopback`, `private`, `link-local`, `public`, `metadata`; `*` (any host) |
 //! | `PORTS`  | a port `443`; an inclusive range `8000-8080`; a set `{80,443,8000-8080}`; `*` (any port, including 0) |
 //!
@@ -224,10 +224,30 @@ impl Policy {
         if let Some(rule) = self.deny.iter().find(hit) {
             return Verdict::denied_by(rule);
         }
-        match self.allow.iter().find(hit) {
+        // A plain grant beats a `tls` one: it allows plaintext too.
+        match self.allow.iter().find(|r| hit(r) && !r.is_tls()).or_else(|| self.allow.iter().find(hit)) {
             Some(rule) => Verdict::allowed_by(rule),
             None => Verdict::Undecided,
         }
+    }
+
+    /// The `tls` rule an allowed TCP connect is granted by, when only `tls`
+    /// rules grant it: then the connection may carry only a TLS session the
+    /// host verified for a name that rule matches. `None` when the connect
+    /// is denied, undecided, or granted by a plain rule too.
+    pub fn tls_only(&self, req: &Request<'_>) -> Option<&Rule> {
+        match self.check(req) {
+            Verdict::Allow(_) => {}
+            _ => return None,
+        }
+        let ip = req.addr.ip().to_canonical();
+        let port = req.addr.port();
+        let names: Vec<String> = req.names.iter().filter_map(|n| canonical_name(n).ok()).collect();
+        let hit = |r: &&Rule| r.matches(req.action, req.scheme, ip, port, &names);
+        if self.allow.iter().any(|r| hit(&r) && !r.is_tls()) {
+            return None;
+        }
+        self.allow.iter().find(|r| hit(r) && r.is_tls())
     }
 
     /// Judges a lookup of `name`: allowed if a `resolve` or `*`-action rule's host matches the

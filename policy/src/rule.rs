@@ -38,7 +38,23 @@ impl Rule {
     }
 
     pub(crate) fn scheme_matches(&self, scheme: Scheme) -> bool {
-        self.scheme.is_none_or(|s| s == scheme)
+        // A `tls` rule covers the TCP connect its session runs on.
+        self.scheme.is_none_or(|s| s == scheme || (s == Scheme::Tls && scheme == Scheme::Tcp))
+    }
+
+    /// Whether this is a `tls` rule: what it allows carries only TLS.
+    pub fn is_tls(&self) -> bool {
+        self.scheme == Some(Scheme::Tls)
+    }
+
+    /// Whether a TLS session may verify its server as `name` under this
+    /// rule: `name` (a DNS name, or an IP literal) is one the rule's host
+    /// matches.
+    pub fn matches_server_name(&self, name: &str) -> bool {
+        if let Ok(ip) = name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            return self.host.matches_addr(ip.to_canonical(), &[]);
+        }
+        crate::canonical_name(name).is_ok_and(|n| self.host.matches_name(&n))
     }
 
     /// Whether the rule covers an operation. `ip` must be canonical (IPv4-mapped addresses
@@ -170,14 +186,14 @@ fn parse_rule(input: &str) -> Result<Rule, Fail> {
     };
     let scheme_word = &target[..sep];
     let scheme = if scheme_word.is_empty() {
-        return fail(tpos, "missing scheme before `://`: expected tcp, udp or *");
+        return fail(tpos, "missing scheme before `://`: expected tcp, udp, tls or *");
     } else if scheme_word == "*" {
         None
     } else {
         match Scheme::from_keyword(scheme_word) {
             Some(s) => Some(s),
             None => {
-                return fail(tpos, format!("unknown scheme `{scheme_word}`: expected tcp, udp or *"));
+                return fail(tpos, format!("unknown scheme `{scheme_word}`: expected tcp, udp, tls or *"));
             }
         }
     };
@@ -216,6 +232,9 @@ fn parse_rule(input: &str) -> Result<Rule, Fail> {
         None => return fail(end, "a port is required: write :* for any port"),
     };
 
+    if scheme == Some(Scheme::Tls) && action != Some(Action::Connect) {
+        return fail(0, "`tls` rules are connect rules: write `connect tls://HOST:PORTS`");
+    }
     Ok(Rule { text: text.to_owned(), action, scheme, host, ports })
 }
 

@@ -29,6 +29,8 @@ mod peers;
 pub use peers::*;
 mod soak;
 pub use soak::*;
+mod tls;
+pub use tls::*;
 
 macro_rules! assert_test_exists {
     ($name:ident) => {
