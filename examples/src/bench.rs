@@ -3,7 +3,7 @@
 //! VM vary run to run; ratios within a run do not).
 //!
 //! Run with `cargo run --release -p capsock-examples --bin bench` (add
-//! `-- python` for the Python rows alone).
+//! `-- python` or `-- tls` for those rows alone).
 
 use capsock_host::python::BuildOptions;
 use capsock_host::{Guest, Policy, RunOptions, Runtime};
@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 use wasmtime::PoolingAllocationConfig;
@@ -250,6 +251,150 @@ fn python_rows(rt: &tokio::runtime::Runtime, runtime: &'static Runtime) {
     );
 }
 
+/// A test CA and a `bench.test` certificate it signed: (CA PEM, server config).
+fn tls_pki() -> (String, Arc<rustls::ServerConfig>) {
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(rcgen::DnType::CommonName, "capsock bench CA");
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let leaf = rcgen::CertificateParams::new(vec!["bench.test".to_string()]).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+    (ca_pem, Arc::new(cfg))
+}
+
+/// A native rustls server: `conns` connections, each read to EOF (or
+/// close_notify), then closed.
+fn tls_server(cfg: Arc<rustls::ServerConfig>, conns: usize) -> (u16, thread::JoinHandle<()>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        for _ in 0..conns {
+            let (tcp, _) = l.accept().unwrap();
+            tcp.set_nodelay(true).unwrap();
+            let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut buf = vec![0u8; 1 << 16];
+            while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    (port, h)
+}
+
+/// Seconds for a TLS workload from a native rustls client (`guest` None)
+/// or the bench guest on capsock's host TLS.
+fn tls_run(
+    rt: &tokio::runtime::Runtime,
+    runtime: &Runtime,
+    guest: Option<&Guest>,
+    mode: &'static str,
+    n: usize,
+) -> f64 {
+    let (ca_pem, server_cfg) = tls_pki();
+    let conns = if mode == "tls_handshakes" { n } else { 1 };
+    let (port, h) = tls_server(server_cfg, conns);
+    let t = match guest {
+        Some(g) => {
+            let policy = Policy::from_rules([format!("connect tcp://127.0.0.1:{port}").as_str()], []).unwrap();
+            let mut opts = ["127.0.0.1".to_string(), port.to_string(), n.to_string()]
+                .into_iter()
+                .fold(RunOptions::new(policy).capture().arg(mode), |o, a| o.arg(a));
+            opts.env.push(("CA_PEM".into(), ca_pem));
+            let exit = rt.block_on(runtime.run(g, opts)).unwrap();
+            assert_eq!(exit.code, 0, "{}", String::from_utf8_lossy(&exit.stderr));
+            elapsed_s(&exit.stdout)
+        }
+        None => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in rustls::pki_types::pem::PemObject::pem_slice_iter(ca_pem.as_bytes()) {
+                roots.add(c.unwrap()).unwrap();
+            }
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let cfg = Arc::new(
+                rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .unwrap()
+                    .with_root_certificates(roots)
+                    .with_no_client_auth(),
+            );
+            let name = rustls::pki_types::ServerName::try_from("bench.test").unwrap();
+            let t0 = Instant::now();
+            if mode == "tls_handshakes" {
+                for _ in 0..n {
+                    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                    tcp.set_nodelay(true).unwrap();
+                    let mut c = rustls::ClientConnection::new(cfg.clone(), name.clone()).unwrap();
+                    while c.is_handshaking() {
+                        c.complete_io(&mut tcp).unwrap();
+                    }
+                }
+            } else {
+                let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                let c = rustls::ClientConnection::new(cfg, name).unwrap();
+                let mut tls = rustls::StreamOwned::new(c, tcp);
+                let chunk = vec![1u8; 1 << 20];
+                for _ in 0..n {
+                    tls.write_all(&chunk).unwrap();
+                }
+                tls.conn.send_close_notify();
+                tls.flush().unwrap();
+                let mut b = [0u8; 16];
+                while matches!(tls.read(&mut b), Ok(k) if k > 0) {}
+            }
+            t0.elapsed().as_secs_f64()
+        }
+    };
+    h.join().unwrap();
+    t
+}
+
+/// The TLS rows (issue 13): handshakes and bulk through the host's TLS
+/// against a native rustls client, same server, same run.
+fn tls_rows(rt: &tokio::runtime::Runtime, runtime: &Runtime) {
+    let path = GUESTS.iter().find(|(g, _)| *g == "bench_client").unwrap().1;
+    let g = runtime.load_file(path).unwrap();
+    const HANDSHAKES: usize = 300;
+    const TLS_MIB: usize = 256;
+    tls_run(rt, runtime, Some(&g), "tls_handshakes", 20);
+    let (n, v) = (
+        tls_run(rt, runtime, None, "tls_handshakes", HANDSHAKES),
+        tls_run(rt, runtime, Some(&g), "tls_handshakes", HANDSHAKES),
+    );
+    println!(
+        "{:<64} {:>12} {:>12} {:>8}",
+        "TLS (rustls, TLS 1.3; native: a rustls client)", "native", "guest", "ratio"
+    );
+    println!(
+        "{:<64} {:>9.0} /s {:>9.0} /s {:>7.2}x",
+        format!("TLS handshakes (connect + handshake + close), {HANDSHAKES}x"),
+        HANDSHAKES as f64 / n,
+        HANDSHAKES as f64 / v,
+        v / n
+    );
+    let (n, v) = (tls_run(rt, runtime, None, "tls_bulk", TLS_MIB), tls_run(rt, runtime, Some(&g), "tls_bulk", TLS_MIB));
+    println!(
+        "{:<64} {:>7.0} MiB/s {:>7.0} MiB/s {:>7.2}x",
+        format!("TLS bulk send, 1 MiB writes, {TLS_MIB} MiB"),
+        TLS_MIB as f64 / n,
+        TLS_MIB as f64 / v,
+        v / n
+    );
+}
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -260,8 +405,9 @@ fn rss_kib() -> u64 {
 fn main() {
     // 'static: the memory row spawns guests onto the runtime.
     let runtime: &'static Runtime = Box::leak(Box::new(Runtime::new().unwrap()));
-    // `bench python`: only the Python rows.
-    let only_python = std::env::args().nth(1).as_deref() == Some("python");
+    // `bench python` / `bench tls`: only those rows.
+    let only = std::env::args().nth(1);
+    let only_python = only.as_deref() == Some("python");
     let runtimes = [
         (
             "multi-thread, 2 workers",
@@ -271,6 +417,10 @@ fn main() {
     ];
     if only_python {
         python_rows(&runtimes[1].1, runtime);
+        return;
+    }
+    if only.as_deref() == Some("tls") {
+        tls_rows(&runtimes[1].1, runtime);
         return;
     }
     // Warm up both paths (page cache, CPU frequency, the guest's compile).
@@ -310,5 +460,6 @@ fn main() {
             g / n
         );
     }
+    tls_rows(&runtimes[1].1, runtime);
     python_rows(&runtimes[1].1, runtime);
 }
