@@ -104,6 +104,10 @@ struct RunArgs {
     /// besides the bundled roots (repeatable).
     #[arg(long = "tls-ca", value_name = "FILE")]
     tls_ca: Vec<PathBuf>,
+    /// Refuse plaintext on TCP connections to public addresses: only TLS
+    /// sessions (`capsock::ssl`) may use them.
+    #[arg(long = "tls-only")]
+    tls_only: bool,
     /// Append every policy decision to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     audit: Option<PathBuf>,
@@ -182,6 +186,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         deny_sockopts: a.deny_sockopts,
         audit: a.audit,
         tls_ca: a.tls_ca,
+        tls_only: a.tls_only,
     };
     let sandbox = build_sandbox(file.as_ref(), &flags).map_err(|e| format!("invalid policy: {e}"))?;
     let audit = sandbox

@@ -85,6 +85,9 @@ pub struct TlsFile {
     /// trusted besides the bundled roots.
     #[serde(default)]
     pub ca_files: Vec<PathBuf>,
+    /// Refuse plaintext on TCP connections to public addresses.
+    #[serde(default)]
+    pub require: bool,
 }
 
 /// A policy file or rule that could not be used, with where and why.
@@ -138,6 +141,8 @@ pub struct Flags {
     pub audit: Option<PathBuf>,
     /// `--tls-ca FILE`: PEM files of trust anchors.
     pub tls_ca: Vec<PathBuf>,
+    /// `--tls-only`: as `[tls] require = true`.
+    pub tls_only: bool,
 }
 
 /// Everything a guest run is granted and bounded by.
@@ -212,6 +217,7 @@ pub fn build_sandbox(file: Option<&PolicyFile>, flags: &Flags) -> Result<Sandbox
     }
     let audit = flags.audit.clone().or_else(|| file.audit.file.as_ref().map(|f| file.base.join(f)));
     let mut tls = crate::tls::TlsConfig::default();
+    tls.require_tls(file.tls.require || flags.tls_only);
     for path in file.tls.ca_files.iter().map(|f| file.base.join(f)).chain(flags.tls_ca.iter().cloned()) {
         let pem = std::fs::read(&path).map_err(|e| ConfigError(format!("TLS CA file {}: {e}", path.display())))?;
         tls.add_ca_pem(&pem).map_err(|e| ConfigError(format!("TLS CA file {}: {e}", path.display())))?;

@@ -115,10 +115,9 @@ pub struct Core {
     /// The directory an AF_UNIX socket's bound address names
     /// (`/proc/PID/fd/N/NAME`), open while the socket is.
     pub unix_dir: Option<cap_std::fs::Dir>,
-    /// Connected under a `connect tls://` rule alone: the connection may
-    /// carry only a TLS session verified for a name this rule matches, so
-    /// plaintext sends are refused (see `tls.rs`).
-    pub tls_only: Option<capsock_policy::Rule>,
+    /// The connection may carry only TLS (see `tls.rs`): plaintext sends
+    /// are refused.
+    pub tls_only: Option<crate::tls::TlsOnly>,
     /// The AF_UNIX path the guest bound, as the guest wrote it (the OS sees
     /// a `/proc/self/fd/N/name` path that must not leak into `getsockname`).
     pub unix_name: Option<String>,

@@ -498,9 +498,12 @@ impl CapsockCtx {
 
     /// The `tls` rule that alone grants a TCP connect to `addr` (judged
     /// already), if one does.
-    pub(crate) fn tls_only(&self, addr: SocketAddr) -> Option<capsock_policy::Rule> {
+    pub(crate) fn tls_only(&self, addr: SocketAddr) -> Option<crate::tls::TlsOnly> {
         let names = self.names_for(normalise(addr).ip());
-        self.mediator.tls_only(addr, names)
+        match self.mediator.tls_only(addr, names) {
+            Some(rule) => Some(crate::tls::TlsOnly::Rule(rule)),
+            None => self.tls.requires(normalise(addr)).then_some(crate::tls::TlsOnly::Required),
+        }
     }
 
     /// May this socket send to `dest`? A `connect` rule, or (for a socket

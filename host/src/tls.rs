@@ -54,14 +54,66 @@ pub const MAX_PLAINTEXT_WRITE: usize = 64 << 10;
 /// Most bytes of one PEM field from the guest.
 pub const MAX_PEM: usize = 1 << 20;
 
-/// The operator's TLS trust: roots added to Mozilla's for every client
-/// session of a sandbox.
+/// The operator's TLS settings for a sandbox: roots added to Mozilla's
+/// for every client session, and whether plaintext to public addresses is
+/// refused.
 #[derive(Clone, Debug, Default)]
 pub struct TlsConfig {
     roots: Vec<CertificateDer<'static>>,
+    require: bool,
+}
+
+/// Why a connection may carry only TLS.
+#[derive(Clone, Debug)]
+pub enum TlsOnly {
+    /// Granted by this `connect tls://` rule alone: verified for its name.
+    Rule(capsock_policy::Rule),
+    /// `[tls] require = true` (`--tls-only`) and the peer is a public address.
+    Required,
+}
+
+impl TlsOnly {
+    fn reason(&self) -> &str {
+        match self {
+            TlsOnly::Rule(r) => r.text(),
+            TlsOnly::Required => "[tls] require = true",
+        }
+    }
+
+    fn rule(&self) -> Option<&capsock_policy::Rule> {
+        match self {
+            TlsOnly::Rule(r) => Some(r),
+            TlsOnly::Required => None,
+        }
+    }
 }
 
 impl TlsConfig {
+    /// Refuse plaintext sends on TCP connections to public addresses
+    /// (`[tls] require = true`, `--tls-only`): only TLS sessions may use
+    /// them.
+    pub fn require_tls(&mut self, on: bool) -> &mut Self {
+        self.require = on;
+        self
+    }
+
+    /// Whether a TCP connection to `addr` may carry only TLS under
+    /// [`require_tls`](Self::require_tls): it is on and `addr` is public
+    /// (the policy's `public` range).
+    pub fn requires(&self, addr: std::net::SocketAddr) -> bool {
+        if !self.require {
+            return false;
+        }
+        let Ok(public) = capsock_policy::Policy::from_rules(["connect tcp://public:*"], []) else { return true };
+        let req = capsock_policy::Request {
+            action: capsock_policy::Action::Connect,
+            scheme: capsock_policy::Scheme::Tcp,
+            addr,
+            names: &[],
+        };
+        public.check(&req).allowed()
+    }
+
     /// Add the certificates of a PEM bundle as trust anchors; returns how
     /// many.
     ///
@@ -85,7 +137,7 @@ impl TlsConfig {
 /// `PermissionError` when `core` is such a connection.
 pub(crate) fn refuse_plaintext(core: &Core) -> SockResult<()> {
     match &core.tls_only {
-        Some(rule) => Err(SockError::denied("plaintext on a TLS-only connection", rule.text())),
+        Some(why) => Err(SockError::denied("plaintext on a TLS-only connection", why.reason())),
         None => Ok(()),
     }
 }
@@ -420,7 +472,7 @@ fn client_session(
 ) -> SockResult<(rustls::Connection, String, Option<capsock_policy::Rule>)> {
     let peer =
         core.sock().peer_addr().ok().and_then(|a| a.as_socket()).ok_or_else(|| SockError::os(errno::ENOTCONN))?;
-    let rule = core.tls_only.clone();
+    let rule = core.tls_only.as_ref().and_then(TlsOnly::rule).cloned();
     if let Some(rule) = &rule {
         ctx.mediator.tls_name(rule, o.server_hostname.as_deref(), peer)?;
     }
@@ -757,5 +809,44 @@ impl HostTlsSocket for CapsockCtxView<'_> {
             self.ctx.remove(handle.fd);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_marks_only_public_peers() {
+        let mut t = TlsConfig::default();
+        let at = |s: &str| s.parse::<std::net::SocketAddr>().unwrap();
+        assert!(!t.requires(at("8.8.8.8:443")), "off by default");
+        t.require_tls(true);
+        assert!(t.requires(at("8.8.8.8:443")));
+        assert!(t.requires(at("[2001:4860:4860::8888]:443")));
+        for local in ["127.0.0.1:80", "10.1.2.3:80", "192.168.0.1:80", "[::1]:80", "[fd00::1]:80", "169.254.1.1:80"] {
+            assert!(!t.requires(at(local)), "{local}");
+        }
+    }
+
+    #[test]
+    fn records_know_when_a_stream_ends_inside_one() {
+        let mut r = Records::default();
+        assert!(!r.inside());
+        r.feed(&[23, 3, 3, 0, 4]);
+        assert!(r.inside(), "header read, body owed");
+        r.feed(&[1, 2, 3]);
+        assert!(r.inside());
+        r.feed(&[4, 23, 3]);
+        assert!(r.inside(), "a second header begun");
+        r.feed(&[3, 0, 0]);
+        assert!(!r.inside(), "an empty record is complete at its header");
+    }
+
+    #[test]
+    fn ca_pem_must_hold_a_certificate() {
+        let mut t = TlsConfig::default();
+        assert!(t.add_ca_pem(b"not pem").is_err());
+        assert!(t.add_ca_pem(b"").is_err());
     }
 }
