@@ -63,6 +63,7 @@ const PACKAGE: &[(&str, &str)] = &[
     ("capsock_py/_inet.py", include_str!("../../guest-sdk/python/capsock_py/_inet.py")),
     ("capsock_py/_socket.py", include_str!("../../guest-sdk/python/capsock_py/_socket.py")),
     ("capsock_py/select.py", include_str!("../../guest-sdk/python/capsock_py/select.py")),
+    ("capsock_py/ssl.py", include_str!("../../guest-sdk/python/capsock_py/ssl.py")),
     ("capsock_py/boot.py", include_str!("../../guest-sdk/python/capsock_py/boot.py")),
     ("capsock_py/aio.py", include_str!("../../guest-sdk/python/capsock_py/aio.py")),
     ("capsock_py/runner.py", include_str!("../../guest-sdk/python/capsock_py/runner.py")),

@@ -206,6 +206,7 @@ pub fn accept_within(l: &TcpListener, limit: Duration) -> Option<TcpStream> {
     None
 }
 
+pub mod pki;
 mod shared;
 pub use shared::{Pattern, SoakPlan, hex, soak_plan};
 

@@ -266,6 +266,74 @@ fn urllib_request_get_from_native_server() {
     assert_eq!(seen.join().unwrap(), ["GET /index.html HTTP/1.1"]);
 }
 
+/// A native HTTPS server (rustls, a certificate from `pki` for
+/// `good.test`) for one request, answered with `body`; the handle gives the
+/// request line.
+fn https_peer(leaf: &capsock_tests::pki::Leaf, body: Vec<u8>) -> (SocketAddr, thread::JoinHandle<String>) {
+    let l = listener("127.0.0.1");
+    let addr = l.local_addr().unwrap();
+    let cfg = capsock_tests::pki::server_config(leaf);
+    let h = thread::spawn(move || {
+        let tcp = accept_within(&l, PEER_TIMEOUT).expect("the guest never connected");
+        let conn = rustls::ServerConnection::new(cfg).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let mut first = String::new();
+        {
+            let mut reader = BufReader::new(&mut tls);
+            if reader.read_line(&mut first).is_err() {
+                return String::new();
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+        }
+        let head = format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+        tls.write_all(head.as_bytes()).unwrap();
+        tls.write_all(&body).unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+        first.trim_end().to_string()
+    });
+    (addr, h)
+}
+
+#[test]
+fn urllib_https_get_with_tls_done_by_the_host() {
+    let g = guest_or_skip!();
+    let pki = capsock_tests::pki::Pki::new();
+    let leaf = pki.leaf("good.test");
+    let data = body(200_000);
+    let (addr, seen) = https_peer(&leaf, data.clone());
+    // Under a tls rule: the host verifies for good.test with the operator's CA.
+    let rule = format!("connect tls://good.test:{}", addr.port());
+    let url = format!("https://good.test:{}/secure", addr.port());
+    let mut opts = RunOptions::new(policy(&[&rule])).capture().arg("https_get").arg(&url);
+    opts.resolver.add_host("good.test", vec!["127.0.0.1".parse().unwrap()]);
+    opts.tls = pki.operator();
+    let r = ok(py_with(g, "https_get", opts));
+    assert_eq!(r.get("status"), "200", "{}", r.text());
+    assert_eq!(r.get("length"), "200000");
+    assert_eq!(r.get("sha256"), sha256_hex(&data));
+    assert_eq!(seen.join().unwrap(), "GET /secure HTTP/1.1");
+
+    // Without the operator's CA (a plain grant): urllib's URLError whose
+    // reason is ssl.SSLCertVerificationError, code 20.
+    let (addr, seen) = https_peer(&leaf, b"never".to_vec());
+    let rule = format!("connect tcp://good.test:{}", addr.port());
+    let url = format!("https://good.test:{}/", addr.port());
+    let mut opts = RunOptions::new(policy(&[&rule])).capture().arg("https_get").arg(&url);
+    opts.resolver.add_host("good.test", vec!["127.0.0.1".parse().unwrap()]);
+    let r = ok(py_with(g, "https_get", opts));
+    assert_eq!(r.get("raised"), "URLError", "{}", r.text());
+    assert_eq!(r.get("reason_class"), "SSLCertVerificationError");
+    assert_eq!(r.get("verify_code"), "20");
+    assert!(r.get("reason").contains("CERTIFICATE_VERIFY_FAILED"), "{}", r.text());
+    assert_eq!(seen.join().unwrap(), "", "the server got no request");
+}
+
 // ------------------------------------------------------------ guest servers
 
 #[test]

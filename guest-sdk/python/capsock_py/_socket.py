@@ -84,7 +84,15 @@ def _exception(err):
         return ValueError(err.message)
     if kind == K.OVERFLOW:
         return OverflowError(err.message)
-    return TypeError(err.message)
+    if kind == K.TYPE_ERROR:
+        return TypeError(err.message)
+    # An `ssl` kind: the classes live in capsock's `ssl` module.
+    e = _ssl_exception(err) if _ssl_exception is not None else None
+    return e if e is not None else OSError(err.errno, err.message)
+
+
+# Set by capsock's `ssl` module when it is imported.
+_ssl_exception = None
 
 
 def _oserror(name, message=None):

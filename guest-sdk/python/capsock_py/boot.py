@@ -59,6 +59,12 @@ def install():
     _patch_inheritable()
     import socket  # noqa: F401  (the stdlib's, now over capsock)
     import selectors  # noqa: F401
+
+    # CPython for WASI has no `ssl`: capsock's (TLS done by the host) is put
+    # in place before http.client, urllib and asyncio look for one.
+    from . import ssl as _capsock_ssl
+
+    sys.modules["ssl"] = _capsock_ssl
     _installed = True
 
 
