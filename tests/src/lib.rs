@@ -76,20 +76,27 @@ pub fn run(name: &str, policy: Policy, args: &[String]) -> Exit {
 /// Run a guest with full options; captured output is returned.
 pub fn run_with(name: &str, mut opts: RunOptions) -> Exit {
     opts.name = name.to_string();
-    let guest = guest(name);
-    let fut = async { tokio::time::timeout(GUEST_DEADLINE, runtime().run(&guest, opts)).await };
+    run_loaded(&guest(name), &format!("guest {name}"), opts)
+}
+
+/// Run a loaded guest (`label` names it in failures) to completion.
+///
+/// # Panics
+/// When the guest traps or passes [`GUEST_DEADLINE`].
+pub fn run_loaded(guest: &Guest, label: &str, opts: RunOptions) -> Exit {
+    let fut = async { tokio::time::timeout(GUEST_DEADLINE, runtime().run(guest, opts)).await };
     match tokio().block_on(fut) {
         Ok(Ok(exit)) => exit,
         Ok(Err(e)) => match e.downcast_ref::<capsock_host::Trapped>() {
             Some(t) => panic!(
-                "guest {name} trapped\n--- stdout\n{}--- stderr\n{}--- trap\n{:?}",
+                "{label} trapped\n--- stdout\n{}--- stderr\n{}--- trap\n{:#}",
                 String::from_utf8_lossy(&t.stdout),
                 String::from_utf8_lossy(&t.stderr),
                 t.error
             ),
-            None => panic!("guest {name} failed: {e:?}"),
+            None => panic!("{label} failed: {e:?}"),
         },
-        Err(_) => panic!("guest {name} ran past {GUEST_DEADLINE:?}"),
+        Err(_) => panic!("{label} ran past {GUEST_DEADLINE:?}"),
     }
 }
 

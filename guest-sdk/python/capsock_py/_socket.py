@@ -502,15 +502,7 @@ class socket:
     # --- modes
 
     def settimeout(self, value):
-        if value is not None:
-            if not isinstance(value, (int, float)):
-                raise TypeError("'%s' object cannot be interpreted as an integer" % type(value).__name__)
-            if value != value:
-                raise ValueError("Invalid value NaN (not a number)")
-            if value < 0:
-                raise ValueError("Timeout value out of range")
-            value = float(value)
-        _call(self._sock().settimeout, value)
+        _call(self._sock().settimeout, _timeout_value(value))
 
     def gettimeout(self):
         return self._sock().gettimeout() if self._res is not None else None
@@ -718,14 +710,21 @@ def getdefaulttimeout():
     return _GLOBAL_TIMEOUT[0]
 
 
+def _timeout_value(value):
+    """A timeout argument as CPython's socket_parse_timeout takes it."""
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)):
+        raise TypeError("'%s' object cannot be interpreted as an integer" % type(value).__name__)
+    if value != value:
+        raise ValueError("Invalid value NaN (not a number)")
+    if value < 0:
+        raise ValueError("Timeout value out of range")
+    return float(value)
+
+
 def setdefaulttimeout(value):
-    if value is not None:
-        if not isinstance(value, (int, float)):
-            raise TypeError("'%s' object cannot be interpreted as an integer" % type(value).__name__)
-        if value < 0:
-            raise ValueError("Timeout value out of range")
-        value = float(value)
-    _GLOBAL_TIMEOUT[0] = value
+    _GLOBAL_TIMEOUT[0] = _timeout_value(value)
 
 
 def _service(port):

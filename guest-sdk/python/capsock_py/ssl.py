@@ -518,13 +518,7 @@ class SSLSocket(_socket_mod.socket):
         return _socket_mod.socket(self._family, self._type, self._proto, fileno=fd)
 
     def settimeout(self, value):
-        if value is not None:
-            if not isinstance(value, (int, float)):
-                raise TypeError("'%s' object cannot be interpreted as an integer" % type(value).__name__)
-            if value < 0:
-                raise ValueError("Timeout value out of range")
-            value = float(value)
-        _call(self._t().settimeout, value)
+        _call(self._t().settimeout, _cs._timeout_value(value))
 
     def gettimeout(self):
         t = getattr(self, "_tls", None)
