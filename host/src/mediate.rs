@@ -29,6 +29,14 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+/// Whether `addr` is in the policy's `public` range (for `[tls] require`:
+/// asked here, the one place the policy is asked).
+pub(crate) fn is_public(addr: SocketAddr) -> bool {
+    let Ok(public) = Policy::from_rules(["connect tcp://public:*"], []) else { return true };
+    let addr = normalise(addr);
+    public.check(&Request { action: Action::Connect, scheme: Scheme::Tcp, addr, names: &[] }).allowed()
+}
+
 /// What an operation does with what it names. Every enforcement site passes
 /// one; it picks the policy action, the scheme and the audit op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -104,14 +104,7 @@ impl TlsConfig {
         if !self.require {
             return false;
         }
-        let Ok(public) = capsock_policy::Policy::from_rules(["connect tcp://public:*"], []) else { return true };
-        let req = capsock_policy::Request {
-            action: capsock_policy::Action::Connect,
-            scheme: capsock_policy::Scheme::Tcp,
-            addr,
-            names: &[],
-        };
-        public.check(&req).allowed()
+        crate::mediate::is_public(addr)
     }
 
     /// Add the certificates of a PEM bundle as trust anchors; returns how
