@@ -45,6 +45,7 @@
 //! its pure parts) but every host call panics.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
+#![deny(clippy::missing_errors_doc)]
 
 mod address;
 mod ancillary;
@@ -140,6 +141,9 @@ pub fn from_fd(fd: i32) -> Result<Socket, Error> {
 }
 
 /// `close(fd)`: close a detached fileno.
+///
+/// # Errors
+/// `OSError(EBADF)` when `fd` is not a detached fileno of this instance (or a socket object holds it).
 pub fn close_fd(fd: i32) -> Result<(), Error> {
     Ok(wit::close_fd(fd)?)
 }
@@ -234,6 +238,10 @@ pub fn create_connection(
 /// `ExceptionGroup`). Errors Python raises outside the group (the
 /// resolver's `gaierror`, a `ValueError`, an empty candidate list) are
 /// [`ConnectError::Single`].
+///
+/// # Errors
+/// [`ConnectError::Group`] when every candidate failed, else
+/// [`ConnectError::Single`] as above.
 pub fn create_connection_all_errors(
     address: impl ToAddress,
     timeout: Option<f64>,

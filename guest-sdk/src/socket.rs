@@ -174,6 +174,9 @@ impl Socket {
     ///
     /// The new socket gets the module default timeout if one is set (as in
     /// Python), else it is blocking.
+    ///
+    /// # Errors
+    /// `BlockingIOError` on a non-blocking socket with no connection waiting, `TimeoutError`, `EMFILE` past `max_sockets`, `PermissionError` past `max_connections`; `EINVAL` when not listening.
     pub fn accept(&self) -> Result<(Socket, Address), Error> {
         let (handle, address) = self.handle().accept()?;
         let sock = Socket::from_wit(handle, Some(self.family()));
@@ -196,6 +199,9 @@ impl Socket {
     /// `close()`: close the socket. Idempotent; afterwards every other
     /// method fails with `OSError` `EBADF` and [`fileno`](Self::fileno) is
     /// -1.
+    ///
+    /// # Errors
+    /// `OSError` only for what `close(2)` reports (`ECONNRESET` is not raised, as in CPython).
     pub fn close(&self) -> Result<(), Error> {
         Ok(self.handle().close()?)
     }
@@ -238,12 +244,18 @@ impl Socket {
     /// closing the underlying socket; returns its fileno, which
     /// [`from_fd`](crate::from_fd) can claim again (or
     /// [`close_fd`](crate::close_fd) close).
+    ///
+    /// # Errors
+    /// None in practice (a closed socket detaches as -1); `Result` for the host call.
     pub fn detach(&self) -> Result<i32, Error> {
         Ok(self.handle().detach()?)
     }
 
     /// `dup()`: a new socket object on the same underlying socket, with this
     /// one's timeout (as Python's `dup`).
+    ///
+    /// # Errors
+    /// `OSError(EBADF)` after close, `EMFILE` past `max_sockets`.
     pub fn dup(&self) -> Result<Socket, Error> {
         let sock = Socket::from_wit(self.handle().dup()?, Some(self.family()));
         sock.settimeout(self.gettimeout())?;
@@ -266,11 +278,17 @@ impl Socket {
     }
 
     /// `getsockname()`: the socket's own address.
+    ///
+    /// # Errors
+    /// `OSError(EBADF)` after close.
     pub fn getsockname(&self) -> Result<Address, Error> {
         Ok(Address::from_wit(self.handle().getsockname()?))
     }
 
     /// `getsockopt(level, name)`: an integer option.
+    ///
+    /// # Errors
+    /// `PermissionError` naming the rule for an option the policy does not allow, `OSError(ENOPROTOOPT)` for one the OS does not know, `EBADF` after close.
     pub fn getsockopt(&self, level: i32, name: i32) -> Result<i32, Error> {
         Ok(self.handle().getsockopt(level, name)?)
     }
@@ -294,6 +312,9 @@ impl Socket {
     /// `setsockopt(level, name, value)`: `value` is an `i32`, a `bool`,
     /// bytes, or [`OptionValue::Null`] (Python's `None, optlen` form). The
     /// host's policy must allow the option.
+    ///
+    /// # Errors
+    /// `PermissionError` naming the rule for an option the policy does not allow, `OSError(EINVAL)`/`ENOPROTOOPT` from the OS, `TypeError` for a value of the wrong form.
     pub fn setsockopt(&self, level: i32, name: i32, value: impl Into<OptionValue>) -> Result<(), Error> {
         Ok(self.handle().setsockopt(level, name, &value.into().into_wit())?)
     }
@@ -312,6 +333,9 @@ impl Socket {
 
     /// `setblocking(flag)`: `settimeout(None)` when true, `settimeout(Some(0.0))`
     /// when false.
+    ///
+    /// # Errors
+    /// `OSError(EBADF)` after close.
     pub fn setblocking(&self, flag: bool) -> Result<(), Error> {
         Ok(self.handle().setblocking(flag)?)
     }
@@ -332,6 +356,9 @@ impl Socket {
     }
 
     /// `listen(backlog)`: a negative backlog is 0, as in Python.
+    ///
+    /// # Errors
+    /// `PermissionError` when the bound address is not granted for `listen`, `EOPNOTSUPP` on a datagram socket, `EBADF` after close.
     pub fn listen(&self, backlog: i32) -> Result<(), Error> {
         Ok(self.handle().listen(backlog.max(0))?)
     }
@@ -350,6 +377,9 @@ impl Socket {
     }
 
     /// `recv(bufsize, flags)`, with `MSG_PEEK`, `MSG_WAITALL`, ….
+    ///
+    /// # Errors
+    /// `TimeoutError`, `BlockingIOError` (non-blocking, or `MSG_DONTWAIT`), `ConnectionResetError`, `OverflowError` for a size past 2**32, `PermissionError` past `max_bytes_received`.
     pub fn recv_with_flags(&self, bufsize: usize, flags: i32) -> Result<Vec<u8>, Error> {
         Ok(self.handle().recv(buffer_size(bufsize, "recv")?, flags)?)
     }
@@ -358,6 +388,9 @@ impl Socket {
     /// the number of bytes received (0 at end of stream).
     ///
     /// The host returns the data as a new list, which is copied into `buf`.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
     pub fn recv_into(&self, buf: &mut [u8]) -> Result<usize, Error> {
         self.recv_into_with_flags(buf, 0, 0)
     }
@@ -377,11 +410,17 @@ impl Socket {
     /// `recvfrom(bufsize)`: data and the sender's address
     /// ([`Address::None`] when the OS reports none, as on a connected
     /// stream).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
     pub fn recvfrom(&self, bufsize: usize) -> Result<(Vec<u8>, Address), Error> {
         self.recvfrom_with_flags(bufsize, 0)
     }
 
     /// `recvfrom(bufsize, flags)`.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
     pub fn recvfrom_with_flags(&self, bufsize: usize, flags: i32) -> Result<(Vec<u8>, Address), Error> {
         let (data, address) = self.handle().recvfrom(buffer_size(bufsize, "recvfrom")?, flags)?;
         Ok((data, Address::from_wit_opt(address)))
@@ -390,6 +429,9 @@ impl Socket {
     /// `recvfrom_into(buffer)`: like [`recvfrom`](Self::recvfrom) into `buf`
     /// (copied, as [`recv_into`](Self::recv_into)); returns the byte count
     /// and the sender's address.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
     pub fn recvfrom_into(&self, buf: &mut [u8]) -> Result<(usize, Address), Error> {
         self.recvfrom_into_with_flags(buf, 0, 0)
     }
@@ -414,6 +456,9 @@ impl Socket {
     /// address)`, each ancillary item `(level, type, data)`. `SCM_RIGHTS`
     /// data holds filenos of this instance, to claim with
     /// [`from_fd`](crate::from_fd).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv); `ValueError` for an ancillary buffer size the host refuses.
     // The tuple is Python's return value; an alias would only hide it.
     #[allow(clippy::type_complexity, reason = "Python's 4-tuple, spelled out")]
     pub fn recvmsg(
@@ -431,11 +476,17 @@ impl Socket {
 
     /// `send(data)`: returns how many bytes were sent, which may be fewer
     /// than `data.len()`.
+    ///
+    /// # Errors
+    /// `TimeoutError`, `BlockingIOError`, `BrokenPipeError` after the peer or `shutdown` closed writing, `PermissionError` past `max_bytes_sent`.
     pub fn send(&self, data: &[u8]) -> Result<usize, Error> {
         self.send_with_flags(data, 0)
     }
 
     /// `send(data, flags)`.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
     pub fn send_with_flags(&self, data: &[u8], flags: i32) -> Result<usize, Error> {
         Ok(self.handle().send(data, flags)? as usize)
     }
@@ -452,16 +503,25 @@ impl Socket {
     }
 
     /// `sendall(data, flags)`.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send); what went before an error stays sent.
     pub fn sendall_with_flags(&self, data: &[u8], flags: i32) -> Result<(), Error> {
         Ok(self.handle().sendall(data, flags)?)
     }
 
     /// `sendto(data, address)`: returns the bytes sent.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), and `PermissionError` naming the rule for a destination the policy does not grant.
     pub fn sendto(&self, data: &[u8], address: impl ToAddress) -> Result<usize, Error> {
         self.sendto_with_flags(data, 0, address)
     }
 
     /// `sendto(data, flags, address)`.
+    ///
+    /// # Errors
+    /// As [`sendto`](Self::sendto).
     pub fn sendto_with_flags(&self, data: &[u8], flags: i32, address: impl ToAddress) -> Result<usize, Error> {
         let address = self.wit_address(&address, "sendto")?;
         Ok(self.handle().sendto(data, flags, &address)? as usize)
@@ -472,6 +532,9 @@ impl Socket {
     /// data holds filenos of this instance. `address` `None` (or
     /// [`Address::None`]) sends to the connected peer. The buffers are
     /// copied for the host call.
+    ///
+    /// # Errors
+    /// As [`sendto`](Self::sendto); `OSError(EMSGSIZE)` for more than 1024 buffers, `EBADF` for an `SCM_RIGHTS` fileno this instance does not hold.
     pub fn sendmsg(
         &self,
         buffers: &[&[u8]],
@@ -491,6 +554,9 @@ impl Socket {
 
     /// `shutdown(how)` with [`SHUT_RD`](crate::SHUT_RD),
     /// [`SHUT_WR`](crate::SHUT_WR) or [`SHUT_RDWR`](crate::SHUT_RDWR).
+    ///
+    /// # Errors
+    /// `OSError(ENOTCONN)` when not connected, `EINVAL` for another `how`, `EBADF` after close.
     pub fn shutdown(&self, how: i32) -> Result<(), Error> {
         Ok(self.handle().shutdown(how)?)
     }
