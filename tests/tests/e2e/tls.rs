@@ -5,7 +5,7 @@
 //! `[hosts]` as 127.0.0.1).
 
 use capsock_host::{RunOptions, TlsConfig};
-use capsock_tests::pki::{Leaf, Pki, server_config};
+use capsock_tests::pki::{Leaf, Pki, server_config, server_config_client_auth};
 use capsock_tests::*;
 use rustls::pki_types::ServerName;
 use sha2::{Digest, Sha256};
@@ -36,9 +36,12 @@ fn body(len: usize) -> Vec<u8> {
 /// A native rustls server for one connection; the handle gives the bytes
 /// of application data it received.
 fn native_server(leaf: &Leaf, how: Behaviour) -> (SocketAddr, thread::JoinHandle<usize>) {
+    native_server_with(server_config(leaf), how)
+}
+
+fn native_server_with(cfg: Arc<rustls::ServerConfig>, how: Behaviour) -> (SocketAddr, thread::JoinHandle<usize>) {
     let l = listener("127.0.0.1");
     let addr = l.local_addr().unwrap();
-    let cfg = server_config(leaf);
     let h = thread::spawn(move || {
         let mut tcp = accept_within(&l, PEER_TIMEOUT).expect("the guest never connected");
         if let Behaviour::Mute = how {
@@ -136,6 +139,26 @@ pub fn tls_client() {
     let r = run_ok_with("tls_client", opts);
     assert_eq!(r.get("length"), "1000", "{}", r.text());
     seen.join().unwrap();
+
+    // A server that requires a client certificate: the guest's own (PEM
+    // from the guest) is presented and verified; without one, the server's
+    // alert is an SSLError and no data passes.
+    let client = pki.leaf("client.test");
+    let (addr, seen) = native_server_with(server_config_client_auth(&good, &pki), Behaviour::Serve(3000));
+    let rule = format!("connect tcp://good.test:{}", addr.port());
+    let mut opts = client_opts("client_cert", addr.port(), "good.test", &[&rule], pki.operator());
+    opts.env.push(("CERT_PEM".into(), client.cert_pem.clone()));
+    opts.env.push(("KEY_PEM".into(), client.key_pem.clone()));
+    let r = run_ok_with("tls_client", opts);
+    assert_eq!(r.get("outcome"), "ok", "{}", r.text());
+    assert_eq!(r.get("length"), "3000");
+    assert_eq!(seen.join().unwrap(), 4);
+    let (addr, seen) = native_server_with(server_config_client_auth(&good, &pki), Behaviour::Serve(3000));
+    let rule = format!("connect tcp://good.test:{}", addr.port());
+    let r = run_ok_with("tls_client", client_opts("fetch_no_ca", addr.port(), "good.test", &[&rule], pki.operator()));
+    assert_eq!(seen.join().unwrap(), 0, "no application data without a client certificate");
+    assert_eq!(r.get("exception"), "SSLError", "{}", r.text());
+    assert!(r.get("str").contains("CERTIFICATEREQUIRED"), "{}", r.text());
 }
 
 #[test]
