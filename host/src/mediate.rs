@@ -32,7 +32,10 @@ use std::sync::{Arc, Mutex};
 /// Whether `addr` is in the policy's `public` range (for `[tls] require`:
 /// asked here, the one place the policy is asked).
 pub(crate) fn is_public(addr: SocketAddr) -> bool {
-    let Ok(public) = Policy::from_rules(["connect tcp://public:*"], []) else { return true };
+    static PUBLIC: std::sync::OnceLock<Option<Policy>> = std::sync::OnceLock::new();
+    let Some(public) = PUBLIC.get_or_init(|| Policy::from_rules(["connect tcp://public:*"], []).ok()) else {
+        return true;
+    };
     let addr = normalise(addr);
     public.check(&Request { action: Action::Connect, scheme: Scheme::Tcp, addr, names: &[] }).allowed()
 }

@@ -440,24 +440,25 @@ pub fn build(app: &Path, opts: &BuildOptions) -> Result<Built, BuildError> {
 /// their precompiled copies.
 fn prune(apps: &Path, keep: usize) {
     let Ok(dir) = std::fs::read_dir(apps) else { return };
-    let mut built: Vec<(std::time::SystemTime, String)> = dir
+    // Every file of a build is named `HASH.…`; a build's time is its `.wasm`'s.
+    let files: Vec<(String, PathBuf, Option<std::time::SystemTime>)> = dir
         .filter_map(Result::ok)
         .filter_map(|e| {
-            let name = e.file_name().to_str()?.strip_suffix(".wasm")?.to_string();
-            Some((e.metadata().ok()?.modified().ok()?, name))
+            let name = e.file_name().to_str()?.to_string();
+            let built = name.ends_with(".wasm").then(|| e.metadata().ok()?.modified().ok()).flatten();
+            Some((name.split('.').next()?.to_string(), e.path(), built))
         })
         .collect();
-    if built.len() <= keep {
+    let mut builds: Vec<(std::time::SystemTime, &str)> =
+        files.iter().filter_map(|(hash, _, built)| Some(((*built)?, hash.as_str()))).collect();
+    if builds.len() <= keep {
         return;
     }
-    built.sort();
-    let old = built.len() - keep;
-    for (_, hash) in built.into_iter().take(old) {
-        let Ok(dir) = std::fs::read_dir(apps) else { return };
-        for e in dir.filter_map(Result::ok) {
-            if e.file_name().to_str().is_some_and(|n| n.starts_with(&format!("{hash}."))) {
-                let _ = std::fs::remove_file(e.path());
-            }
+    builds.sort();
+    let old: std::collections::HashSet<&str> = builds[..builds.len() - keep].iter().map(|(_, h)| *h).collect();
+    for (hash, path, _) in &files {
+        if old.contains(hash.as_str()) {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -538,6 +539,28 @@ mod tests {
         let text = app_module("a\"b", &m, false);
         assert!(text.starts_with("MAIN = \"a\\\"b\"\nCAPSOCK_SOCKET = True\n"), "{text}");
         assert!(text.contains("\"dir/a\\\\b.py\", \"AP8=\", False"), "{text}");
+    }
+
+    #[test]
+    fn prune_keeps_the_newest_builds_and_all_their_files() {
+        let dir = std::env::temp_dir().join(format!("capsock-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let t0 = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        for (i, hash) in ["aaa", "bbb", "ccc"].iter().enumerate() {
+            for ext in ["wasm", "missing", "0123.cwasm"] {
+                let f = std::fs::File::create(dir.join(format!("{hash}.{ext}"))).unwrap();
+                f.set_modified(t0 + std::time::Duration::from_secs(i as u64)).unwrap();
+            }
+        }
+        prune(&dir, 2);
+        let mut left: Vec<String> =
+            std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        assert_eq!(left, ["bbb.0123.cwasm", "bbb.missing", "bbb.wasm", "ccc.0123.cwasm", "ccc.missing", "ccc.wasm"]);
+        prune(&dir, 2);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 6, "nothing more to prune");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -147,6 +147,8 @@ struct Session {
     conn: rustls::Connection,
     /// Ciphertext rustls produced that the socket has not taken yet.
     out: Vec<u8>,
+    /// The buffer ciphertext is read into (kept: one allocation a session).
+    inbuf: Vec<u8>,
     records: Records,
     /// The transport reached EOF.
     eof: bool,
@@ -279,16 +281,21 @@ async fn flush(ctx: &mut CapsockCtx, fd: i32, s: &mut Session, wait: Wait) -> So
 /// Read ciphertext once and let rustls process it.
 async fn fill(ctx: &mut CapsockCtx, fd: i32, s: &mut Session, wait: Wait) -> SockResult<()> {
     let cap = ctx.recv_budget(18 << 10)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(cap);
+    let mut buf = std::mem::take(&mut s.inbuf);
+    buf.clear();
+    buf.reserve(cap);
     let core = ctx.get(fd)?;
-    let spare = buf.spare_capacity_mut();
-    let n = match io_op(core, Interest::READABLE, wait, |sock| sock.recv(spare)).await {
-        Ok(n) => n,
-        Err(e) if e.errno() == Some(errno::EAGAIN) => return Err(want_read()),
-        Err(e) => return Err(e),
+    let spare = &mut buf.spare_capacity_mut()[..cap];
+    let got = io_op(core, Interest::READABLE, wait, |sock| sock.recv(spare)).await;
+    let n = match got {
+        Ok(n) => n.min(cap),
+        Err(e) => {
+            s.inbuf = buf;
+            return Err(if e.errno() == Some(errno::EAGAIN) { want_read() } else { e });
+        }
     };
     // SAFETY: recv(2) initialised the first `n` bytes of the spare capacity.
-    unsafe { buf.set_len(n.min(cap)) };
+    unsafe { buf.set_len(n) };
     ctx.bytes_received += buf.len() as u64;
     if buf.is_empty() {
         s.eof = true;
@@ -296,10 +303,12 @@ async fn fill(ctx: &mut CapsockCtx, fd: i32, s: &mut Session, wait: Wait) -> Soc
     }
     s.records.feed(&buf);
     let mut rd: &[u8] = &buf;
-    while !rd.is_empty() {
-        s.conn.read_tls(&mut rd).map_err(SockError::from)?;
-        process(s)?;
+    let mut result = Ok(());
+    while !rd.is_empty() && result.is_ok() {
+        result = s.conn.read_tls(&mut rd).map_err(SockError::from).and_then(|_| process(s));
     }
+    s.inbuf = buf;
+    result?;
     process(s)
 }
 
@@ -562,6 +571,7 @@ impl CapsockCtxView<'_> {
         let state = Box::new(Session {
             conn,
             out: Vec::new(),
+            inbuf: Vec::new(),
             records: Records::default(),
             eof: false,
             target,
@@ -661,7 +671,13 @@ impl HostTlsSocket for CapsockCtxView<'_> {
             return Ok(Vec::new());
         }
         loop {
-            let mut buf = vec![0u8; want];
+            // Zero only what is there to read (at least one byte, which is
+            // enough to learn of close_notify or EOF).
+            let ready = match s.conn.process_new_packets() {
+                Ok(state) => state.plaintext_bytes_to_read(),
+                Err(e) => return Err(tls_error(&e, s)),
+            };
+            let mut buf = vec![0u8; want.min(ready.max(1))];
             match s.conn.reader().read(&mut buf) {
                 // close_notify received: a closed session reads as b''.
                 Ok(0) => return Ok(Vec::new()),

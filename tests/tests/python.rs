@@ -154,14 +154,22 @@ fn doc_echo_server_ipv4() {
     assert!(r.stdout.starts_with("Connected by ('127.0.0.1', "), "{}", r.text());
 }
 
-#[test]
-fn doc_echo_client_ipv4() {
-    let g = guest_or_skip!();
+/// Run a documentation echo client (`mode`) against a native echo server,
+/// connecting to it as `host` under `connect tcp://HOST:PORT`, and check
+/// what it printed and what the server echoed.
+fn doc_echo_client(mode: &'static str, host: &str) {
+    let g = python_guest().expect("checked by the caller");
     let (addr, echoed) = echo_server("127.0.0.1", 1);
-    let rule = format!("connect tcp://127.0.0.1:{}", addr.port());
-    let r = ok(py(g, "echo_client", &["127.0.0.1", &addr.port().to_string()], policy(&[&rule])));
+    let rule = format!("connect tcp://{host}:{}", addr.port());
+    let r = ok(py(g, mode, &[host, &addr.port().to_string()], policy(&[&rule])));
     assert_eq!(r.stdout, "Received b'Hello, world'\n");
     assert_eq!(echoed.join().unwrap(), 12);
+}
+
+#[test]
+fn doc_echo_client_ipv4() {
+    guest_or_skip!();
+    doc_echo_client("echo_client", "127.0.0.1");
 }
 
 #[test]
@@ -175,19 +183,10 @@ fn doc_echo_server_dualstack() {
 
 #[test]
 fn doc_echo_client_dualstack() {
-    let g = guest_or_skip!();
-    let (addr, echoed) = echo_server("127.0.0.1", 1);
+    guest_or_skip!();
     // By name: the client resolves `localhost` (answered by capsock's
     // [hosts], never the OS) and connects to the first address that works.
-    let rule = format!("connect tcp://localhost:{}", addr.port());
-    let opts = RunOptions::new(policy(&[&rule]))
-        .capture()
-        .arg("echo_client_dualstack")
-        .arg("localhost")
-        .arg(addr.port().to_string());
-    let r = ok(py_with(g, "echo_client_dualstack", opts));
-    assert_eq!(r.stdout, "Received b'Hello, world'\n");
-    assert_eq!(echoed.join().unwrap(), 12);
+    doc_echo_client("echo_client_dualstack", "localhost");
 }
 
 // ------------------------------------------------------------ http.client, urllib

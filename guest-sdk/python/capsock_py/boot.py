@@ -48,12 +48,11 @@ def install():
     global _installed
     if _installed:
         return
-    for name in ("socket", "_socket", "select", "selectors"):
-        if name in sys.modules and name not in ("_socket", "select"):
-            # Imported before us (it should not be): drop it and everything
-            # built on it so that they are imported again over capsock.
-            for m in [m for m in sys.modules if m == name or m.startswith("asyncio")]:
-                del sys.modules[m]
+    # `socket` or `selectors` imported before us (it should not be): drop
+    # them and asyncio, built on them, so they are imported again over capsock.
+    if "socket" in sys.modules or "selectors" in sys.modules:
+        for m in [m for m in sys.modules if m in ("socket", "selectors") or m.startswith("asyncio")]:
+            del sys.modules[m]
     sys.modules["_socket"] = _capsock_socket
     sys.modules["select"] = _capsock_select
     _patch_inheritable()

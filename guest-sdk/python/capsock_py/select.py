@@ -50,26 +50,22 @@ def _res(fd):
     return r
 
 
-def _timeout_seconds(timeout, unit):
+def _timeout_seconds(timeout):
+    """select()'s timeout argument in seconds (None waits forever)."""
     if timeout is None:
         return None
     if not isinstance(timeout, (int, float)):
         raise TypeError("timeout must be a float or None")
     if isinstance(timeout, float) and _math.isnan(timeout):
         raise ValueError("Invalid value NaN (not a number)")
-    t = timeout / unit
-    if t < 0:
-        return None if unit != 1 else _neg()
-    return float(t)
-
-
-def _neg():
-    raise ValueError("timeout must be non-negative")
+    if timeout < 0:
+        raise ValueError("timeout must be non-negative")
+    return float(timeout)
 
 
 def _select(rlist, wlist, xlist, timeout=None):
     """select(rlist, wlist, xlist[, timeout]) -> (rlist, wlist, xlist)"""
-    t = _timeout_seconds(timeout, 1)
+    t = _timeout_seconds(timeout)
     lists = []
     if t == 0 and not (rlist or wlist or xlist):
         return [], [], []

@@ -183,12 +183,7 @@ def _ssl_exception(err):
 _cs._ssl_exception = _ssl_exception
 
 
-def _call(fn, *args):
-    try:
-        return fn(*args)
-    except _Err as e:
-        err = e.value
-    raise _cs._exception(err)
+_call = _cs._call
 
 
 def _pem(data, what):
