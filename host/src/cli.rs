@@ -108,6 +108,16 @@ struct RunArgs {
     /// sessions (`capsock::ssl`) may use them.
     #[arg(long = "tls-only")]
     tls_only: bool,
+    /// Which implementation serves the guest's wasi:sockets (std::net,
+    /// wasi-libc): `capsock` (the whole policy, limits and resolver) or
+    /// `wasmtime` (wasmtime-wasi's, with capsock's address check; for
+    /// comparison).
+    #[arg(long = "wasi-sockets", value_name = "IMPL", default_value = "capsock")]
+    wasi_sockets: crate::wasi::WasiSockets,
+    /// `off`: leave Nagle's algorithm on for wasi:sockets TCP sockets
+    /// (capsock turns TCP_NODELAY on by default; `[wasi] nodelay`).
+    #[arg(long = "wasi-nodelay", value_name = "on|off", default_value = "on", value_parser = ["on", "off"])]
+    wasi_nodelay: String,
     /// Append every policy decision to FILE as JSON lines.
     #[arg(long, value_name = "FILE")]
     audit: Option<PathBuf>,
@@ -187,6 +197,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         audit: a.audit,
         tls_ca: a.tls_ca,
         tls_only: a.tls_only,
+        wasi_nodelay_off: a.wasi_nodelay == "off",
     };
     let sandbox = build_sandbox(file.as_ref(), &flags).map_err(|e| format!("invalid policy: {e}"))?;
     let audit = sandbox
@@ -232,6 +243,7 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         name,
         audit,
         deadline,
+        wasi_nodelay: sandbox.wasi_nodelay,
         ..RunOptions::new(Default::default())
     };
     // One guest per process: a current-thread runtime wakes the guest on
@@ -243,14 +255,15 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let result = rt.block_on(async {
+        let builder = Runtime::builder().wasi_sockets(a.wasi_sockets);
         let runtime = if a.no_cache {
-            Runtime::new()?
+            builder.build()?
         } else {
             // A cache that cannot be set up (no writable cache directory)
             // costs only compile time: say so and go on without it.
-            Runtime::with_compile_cache().or_else(|e| {
+            builder.clone().compile_cache(true).build().or_else(|e| {
                 eprintln!("capsock: compile cache unavailable ({e}); compiling without it");
-                Runtime::new()
+                builder.build()
             })?
         };
         // A built Python guest lives in capsock's cache; its precompiled

@@ -39,6 +39,8 @@ pub struct PolicyFile {
     pub audit: AuditFile,
     #[serde(default)]
     pub tls: TlsFile,
+    #[serde(default)]
+    pub wasi: WasiFile,
     /// The directory relative paths in the file are taken from.
     #[serde(skip)]
     pub base: PathBuf,
@@ -88,6 +90,26 @@ pub struct TlsFile {
     /// Refuse plaintext on TCP connections to public addresses.
     #[serde(default)]
     pub require: bool,
+}
+
+/// `[wasi]`: how capsock serves the guest's `wasi:sockets`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WasiFile {
+    /// `TCP_NODELAY` on every `wasi:sockets` TCP socket (default true; see
+    /// [`crate::CapsockCtxBuilder::wasi_nodelay`]).
+    #[serde(default = "yes")]
+    pub nodelay: bool,
+}
+
+impl Default for WasiFile {
+    fn default() -> Self {
+        WasiFile { nodelay: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A policy file or rule that could not be used, with where and why.
@@ -143,6 +165,8 @@ pub struct Flags {
     pub tls_ca: Vec<PathBuf>,
     /// `--tls-only`: as `[tls] require = true`.
     pub tls_only: bool,
+    /// `--wasi-nodelay off`: as `[wasi] nodelay = false`.
+    pub wasi_nodelay_off: bool,
 }
 
 /// Everything a guest run is granted and bounded by.
@@ -158,6 +182,8 @@ pub struct Sandbox {
     pub audit_max_bytes: Option<u64>,
     /// Trust anchors for TLS clients, besides the bundled roots.
     pub tls: crate::tls::TlsConfig,
+    /// `TCP_NODELAY` on `wasi:sockets` TCP sockets.
+    pub wasi_nodelay: bool,
 }
 
 /// Merge a policy file and the command line: rule lists and grants are the
@@ -222,7 +248,8 @@ pub fn build_sandbox(file: Option<&PolicyFile>, flags: &Flags) -> Result<Sandbox
         let pem = std::fs::read(&path).map_err(|e| ConfigError(format!("TLS CA file {}: {e}", path.display())))?;
         tls.add_ca_pem(&pem).map_err(|e| ConfigError(format!("TLS CA file {}: {e}", path.display())))?;
     }
-    Ok(Sandbox { policy, resolver, limits, audit, audit_max_bytes: file.audit.max_bytes, tls })
+    let wasi_nodelay = file.wasi.nodelay && !flags.wasi_nodelay_off;
+    Ok(Sandbox { policy, resolver, limits, audit, audit_max_bytes: file.audit.max_bytes, tls, wasi_nodelay })
 }
 
 fn parse_addrs<'a>(origin: &str, addrs: impl Iterator<Item = &'a str>) -> Result<Vec<IpAddr>, ConfigError> {

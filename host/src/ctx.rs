@@ -59,8 +59,11 @@ pub struct CapsockCtx {
     /// Slot `i` holds fileno `FIRST_FD + i`.
     pub(crate) fds: Vec<Option<Core>>,
     pub(crate) open: usize,
-    pub(crate) bytes_sent: u64,
-    pub(crate) bytes_received: u64,
+    /// Payload bytes moved, shared with the `wasi:sockets` streams.
+    pub(crate) meter: Arc<Meter>,
+    /// `TCP_NODELAY` on every `wasi:sockets` TCP socket (see
+    /// [`CapsockCtxBuilder::wasi_nodelay`]).
+    pub(crate) wasi_nodelay: bool,
     /// Names this instance resolved, by the address they gave: a rule that
     /// names a host also matches the IPs that name resolved to here.
     pub(crate) resolved: HashMap<IpAddr, Vec<String>>,
@@ -93,6 +96,33 @@ pub struct CapsockCtxBuilder {
     name: String,
     resolver: ResolverConfig,
     tls: crate::tls::TlsConfig,
+    wasi_nodelay: bool,
+}
+
+/// Payload bytes an instance's sockets moved: capsock's own and the
+/// `wasi:sockets` streams (which hold a clone), so one limit covers both.
+#[derive(Debug, Default)]
+pub(crate) struct Meter {
+    sent: std::sync::atomic::AtomicU64,
+    received: std::sync::atomic::AtomicU64,
+}
+
+impl Meter {
+    pub(crate) fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn received(&self) -> u64 {
+        self.received.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_sent(&self, n: usize) {
+        self.sent.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_received(&self, n: usize) {
+        self.received.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Why a sandbox could not be built.
@@ -124,12 +154,13 @@ impl CapsockCtx {
             name: "guest".to_string(),
             resolver: ResolverConfig::default(),
             tls: crate::tls::TlsConfig::default(),
+            wasi_nodelay: true,
         }
     }
 
     /// Bytes sent and received so far.
     pub fn stats(&self) -> Stats {
-        Stats { bytes_sent: self.bytes_sent, bytes_received: self.bytes_received }
+        Stats { bytes_sent: self.meter.sent(), bytes_received: self.meter.received() }
     }
 
     /// The id that stamps this instance's audit lines (`name#N`).
@@ -207,6 +238,18 @@ impl CapsockCtxBuilder {
         self
     }
 
+    /// Whether `wasi:sockets` TCP sockets get `TCP_NODELAY` (default: on).
+    ///
+    /// `wasi:sockets` has no call for it, and wasi-libc's
+    /// `setsockopt(TCP_NODELAY)` only pretends, so with Nagle on, a request
+    /// written in two writes waits ~40 ms for the peer's delayed ACK. Go's
+    /// `net` package turns it on for every TCP connection for the same
+    /// reason. Turn it off for bulk senders that rely on coalescing.
+    pub fn wasi_nodelay(mut self, on: bool) -> Self {
+        self.wasi_nodelay = on;
+        self
+    }
+
     /// Build the context. A granted AF_UNIX directory that cannot be opened
     /// makes every path inside it fail with that error; use
     /// [`CapsockCtxBuilder::try_build`] to refuse it up front.
@@ -239,8 +282,8 @@ impl CapsockCtxBuilder {
             limits: self.limits,
             fds: Vec::new(),
             open: 0,
-            bytes_sent: 0,
-            bytes_received: 0,
+            meter: Arc::new(Meter::default()),
+            wasi_nodelay: self.wasi_nodelay,
             resolved: HashMap::new(),
             connections: HashMap::new(),
             connect_times: VecDeque::new(),
@@ -262,7 +305,7 @@ pub trait CapsockView: Send {
 }
 
 /// The [`HasData`] marker that projects a store's `T` to its capsock view.
-struct HasCapsock;
+pub(crate) struct HasCapsock;
 
 impl HasData for HasCapsock {
     type Data<'a> = CapsockCtxView<'a>;

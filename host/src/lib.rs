@@ -56,6 +56,7 @@ mod sockopt;
 pub mod tls;
 mod tls_cert;
 mod unix;
+pub mod wasi;
 
 /// The capability policy (the `capsock-policy` crate): rules, their
 /// parser and the pure decision functions.

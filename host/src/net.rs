@@ -430,6 +430,38 @@ impl CapsockCtx {
         *self.connections.entry(ino).or_insert(0) += 1;
     }
 
+    /// Count a `wasi:sockets` socket as open (it has no fileno).
+    pub(crate) fn open_unnumbered(&mut self) -> SockResult<()> {
+        self.reserve(1)?;
+        self.open += 1;
+        Ok(())
+    }
+
+    /// A `wasi:sockets` socket closed, with the connection it held.
+    pub(crate) fn close_unnumbered(&mut self, connection: Option<u64>) {
+        self.open = self.open.saturating_sub(1);
+        if let Some(ino) = connection {
+            self.release_connection(ino);
+        }
+    }
+
+    /// Count `sock` as a connection (by its kernel socket): its inode, to
+    /// release when it closes.
+    pub(crate) fn hold_connection(&mut self, sock: &Socket) -> Option<u64> {
+        let ino = socket_inode(sock)?;
+        *self.connections.entry(ino).or_insert(0) += 1;
+        Some(ino)
+    }
+
+    pub(crate) fn release_connection(&mut self, ino: u64) {
+        if let Some(n) = self.connections.get_mut(&ino) {
+            *n -= 1;
+            if *n == 0 {
+                self.connections.remove(&ino);
+            }
+        }
+    }
+
     /// Whether `sock` is a connection this instance already counts.
     pub(crate) fn holds_connection(&self, sock: &Socket) -> bool {
         socket_inode(sock).is_some_and(|ino| self.connections.contains_key(&ino))
@@ -457,13 +489,13 @@ impl CapsockCtx {
     /// As [`send_budget`](Self::send_budget), with `pending` bytes of the
     /// current call already sent but not yet counted.
     pub(crate) fn send_budget_after(&self, pending: u64, want: usize) -> SockResult<usize> {
-        budget(self, want, self.bytes_sent + pending, self.limits.max_bytes_sent, "max_bytes_sent")
+        budget(self, want, self.meter.sent() + pending, self.limits.max_bytes_sent, "max_bytes_sent")
     }
 
     /// How many of `want` bytes may still be received; an error once none
     /// may.
     pub(crate) fn recv_budget(&self, want: usize) -> SockResult<usize> {
-        budget(self, want, self.bytes_received, self.limits.max_bytes_received, "max_bytes_received")
+        budget(self, want, self.meter.received(), self.limits.max_bytes_received, "max_bytes_received")
     }
 
     /// Put a socket in the table at the lowest free fileno, as POSIX does.
@@ -501,13 +533,8 @@ impl CapsockCtx {
         let core = Self::slot(fd).and_then(|s| self.fds.get_mut(s)).and_then(Option::take);
         if let Some(c) = &core {
             self.open -= 1;
-            if let Some(ino) = c.connection
-                && let Some(n) = self.connections.get_mut(&ino)
-            {
-                *n -= 1;
-                if *n == 0 {
-                    self.connections.remove(&ino);
-                }
+            if let Some(ino) = c.connection {
+                self.release_connection(ino);
             }
         }
         core
@@ -547,9 +574,9 @@ mod tests {
     fn budgets_allow_a_short_call_then_refuse() {
         let mut net = ctx(Limits { max_bytes_sent: Some(10), ..Limits::default() });
         assert_eq!(net.send_budget(4).unwrap(), 4);
-        net.bytes_sent = 8;
+        net.meter.add_sent(8);
         assert_eq!(net.send_budget(4).unwrap(), 2);
-        net.bytes_sent = 10;
+        net.meter.add_sent(2);
         assert_eq!(net.send_budget(0).unwrap(), 0);
         let e = net.send_budget(1).expect_err("over budget");
         assert_eq!(e.errno(), Some(errno::EACCES));

@@ -407,8 +407,8 @@ fn blocking_getaddrinfo(name: &str, family: i32, flags: i32) -> SockResult<OsAns
 // Lookups under the policy.
 
 /// Addresses for a host, before the socket types are applied.
-struct Lookup {
-    addrs: Vec<(IpAddr, u32)>,
+pub(crate) struct Lookup {
+    pub(crate) addrs: Vec<(IpAddr, u32)>,
     canon: Option<String>,
 }
 
@@ -452,7 +452,7 @@ impl CapsockCtxView<'_> {
     ///
     /// `gaierror` as glibc's `getaddrinfo`; `PermissionError` when the
     /// policy denies the name or every address it resolved to.
-    async fn resolve(
+    pub(crate) async fn resolve(
         &mut self,
         host: Option<&str>,
         family: i32,

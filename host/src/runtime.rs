@@ -112,6 +112,9 @@ pub struct RunOptions {
     /// stopped at its next yield point (within one epoch tick, even while
     /// computing) and its sockets are closed; `run` returns [`TimedOut`].
     pub deadline: Option<Duration>,
+    /// `TCP_NODELAY` on the guest's `wasi:sockets` TCP sockets (default on;
+    /// see [`crate::CapsockCtxBuilder::wasi_nodelay`]).
+    pub wasi_nodelay: bool,
 }
 
 /// A guest stopped because it ran past [`RunOptions::deadline`].
@@ -147,6 +150,7 @@ impl RunOptions {
             resolver: ResolverConfig::default(),
             tls: crate::tls::TlsConfig::default(),
             deadline: None,
+            wasi_nodelay: true,
         }
     }
 
@@ -202,6 +206,7 @@ impl std::error::Error for Trapped {}
 pub struct Runtime {
     engine: Engine,
     linker: Linker<GuestState>,
+    wasi_sockets: crate::wasi::WasiSockets,
 }
 
 /// How a [`Runtime`] is configured; [`Runtime::new`] takes the defaults.
@@ -209,6 +214,7 @@ pub struct Runtime {
 pub struct RuntimeBuilder {
     compile_cache: bool,
     pooling: Option<PoolingAllocationConfig>,
+    wasi_sockets: crate::wasi::WasiSockets,
 }
 
 impl RuntimeBuilder {
@@ -225,6 +231,15 @@ impl RuntimeBuilder {
     /// that run many short guests; the reservation is virtual memory.
     pub fn pooling(mut self, config: PoolingAllocationConfig) -> Self {
         self.pooling = Some(config);
+        self
+    }
+
+    /// Which implementation serves the guest's `wasi:sockets` (`std::net`,
+    /// wasi-libc): capsock's own, under the whole policy (the default), or
+    /// wasmtime-wasi's with capsock's address check, for comparison (see
+    /// [`crate::wasi::WasiSockets`]).
+    pub fn wasi_sockets(mut self, which: crate::wasi::WasiSockets) -> Self {
+        self.wasi_sockets = which;
         self
     }
 
@@ -248,7 +263,10 @@ impl RuntimeBuilder {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         crate::add_to_linker(&mut linker)?;
-        Ok(Runtime { engine, linker })
+        if self.wasi_sockets == crate::wasi::WasiSockets::Capsock {
+            crate::wasi::add_to_linker(&mut linker)?;
+        }
+        Ok(Runtime { engine, linker, wasi_sockets: self.wasi_sockets })
     }
 }
 
@@ -277,6 +295,11 @@ impl Runtime {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Which `wasi:sockets` this runtime's guests get.
+    pub fn wasi_sockets(&self) -> crate::wasi::WasiSockets {
+        self.wasi_sockets
     }
 
     /// The linker every guest is instantiated with (WASI and capsock).
@@ -369,7 +392,8 @@ impl Runtime {
             .limits(opts.limits.clone())
             .instance_name(&opts.name)
             .resolver(opts.resolver.clone())
-            .tls(opts.tls.clone());
+            .tls(opts.tls.clone())
+            .wasi_nodelay(opts.wasi_nodelay);
         if let Some(a) = &opts.audit {
             builder = builder.audit(a.clone());
         }
@@ -379,7 +403,9 @@ impl Runtime {
         let capsock = builder.try_build().map_err(wasmtime::Error::new)?;
         let mut wasi = WasiCtxBuilder::new();
         wasi.arg(&opts.name).args(&opts.args).envs(&opts.env);
-        capsock.govern_wasi_sockets(&mut wasi);
+        if self.wasi_sockets == crate::wasi::WasiSockets::Wasmtime {
+            capsock.govern_wasi_sockets(&mut wasi);
+        }
         let (stdout, stderr) = match opts.output {
             Output::Inherit => {
                 wasi.inherit_stdout().inherit_stderr();

@@ -248,7 +248,7 @@ impl CapsockCtxView<'_> {
                 break;
             }
         }
-        self.ctx.bytes_received += buf.len() as u64;
+        self.ctx.meter.add_received(buf.len());
         got.data = buf;
         if let (Some(peer), false) = (got.from.as_ref().and_then(SockAddr::as_socket), filter) {
             let core = self.core_mut(h)?;
@@ -373,7 +373,7 @@ impl CapsockCtxView<'_> {
             _ => sendmsg_os(s, &buffers, &control, dest.as_ref(), os_flags),
         })
         .await?;
-        self.ctx.bytes_sent += n as u64;
+        self.ctx.meter.add_sent(n);
         Ok(n)
     }
 }
@@ -1098,7 +1098,7 @@ impl HostSocket for CapsockCtxView<'_> {
                 }
             }
         }
-        self.ctx.bytes_sent += sent as u64;
+        self.ctx.meter.add_sent(sent);
         result
     }
 

@@ -273,7 +273,7 @@ async fn flush(ctx: &mut CapsockCtx, fd: i32, s: &mut Session, wait: Wait) -> So
                 Err(e) if e.errno() == Some(errno::EAGAIN) => return Err(want_write()),
                 Err(e) => return Err(e),
             };
-        ctx.bytes_sent += sent as u64;
+        ctx.meter.add_sent(sent);
         s.out.drain(..sent);
     }
 }
@@ -296,7 +296,7 @@ async fn fill(ctx: &mut CapsockCtx, fd: i32, s: &mut Session, wait: Wait) -> Soc
     };
     // SAFETY: recv(2) initialised the first `n` bytes of the spare capacity.
     unsafe { buf.set_len(n) };
-    ctx.bytes_received += buf.len() as u64;
+    ctx.meter.add_received(buf.len());
     if buf.is_empty() {
         s.eof = true;
         let _ = s.conn.read_tls(&mut io::empty());

@@ -31,6 +31,8 @@ mod soak;
 pub use soak::*;
 mod tls;
 pub use tls::*;
+mod wasi;
+pub use wasi::*;
 
 macro_rules! assert_test_exists {
     ($name:ident) => {

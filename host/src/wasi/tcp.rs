@@ -1,0 +1,850 @@
+//! `wasi:sockets/tcp` and `tcp-create-socket`, and the `wasi:io` streams of
+//! a connection, on capsock's socket core ([`Core`]: a non-blocking OS
+//! socket with a lazy reactor registration).
+//!
+//! The state machine is the WIT's: `start-bind`/`finish-bind`,
+//! `start-connect`/`finish-connect`, `start-listen`/`finish-listen`, with
+//! `concurrency-conflict` while one is in progress, `not-in-progress` for a
+//! finish without its start, `invalid-state` for the rest; a failed connect
+//! leaves the socket closed.
+//!
+//! The streams never spawn a task and never wait inside a call: a read is
+//! one `recv(2)` into a buffer the size the guest asked for (capped at
+//! [`MAX_READ`]), skipped when the reactor already knows there is nothing;
+//! a write is one `send(2)`, and what the socket did not take stays in the
+//! stream (at most its permit, [`MAX_WRITE`]) until `ready` sends it.
+
+use super::generated::wasi::sockets::tcp::{self, ShutdownType};
+use super::generated::wasi::sockets::tcp_create_socket;
+use super::{Family, MAX_READ, MAX_WRITE, code, io_error, is_remote, is_unicast, noop_cx, stream_failure, wasi_error};
+use crate::audit::AuditOp;
+use crate::ctx::{CapsockCtx, CapsockCtxView, Meter};
+use crate::mediate::{Mediator, Use, destination, target};
+use crate::net::Core;
+use bytes::{Buf, Bytes, BytesMut};
+use capsock_policy::Scheme;
+use socket2::{Socket, Type};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+use wasmtime::component::Resource;
+use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddressFamily, IpSocketAddress, Network};
+use wasmtime_wasi::p2::{
+    DynInputStream, DynOutputStream, DynPollable, InputStream, OutputStream, Pollable, SocketError, SocketResult,
+    StreamError, StreamResult,
+};
+
+/// What `listen` uses when the guest set no backlog (wasmtime-wasi's too).
+const DEFAULT_BACKLOG: u32 = 128;
+
+/// How long a connection whose output stream was dropped with bytes the
+/// socket had not taken yet keeps trying to send them (in a task: the only
+/// one this module ever spawns).
+const LINGER: Duration = Duration::from_secs(30);
+
+#[derive(Debug)]
+enum State {
+    /// Created; `bound` once `finish-bind` is done.
+    Default { bound: bool },
+    BindStarted,
+    ListenStarted,
+    Listening,
+    /// `connect(2)` started; `Some` when it already failed.
+    Connecting(Option<ErrorCode>),
+    Connected,
+    Closed(ErrorCode),
+}
+
+/// A `wasi:sockets` TCP socket.
+pub struct TcpSocket {
+    core: Arc<Core>,
+    family: Family,
+    state: State,
+    backlog: u32,
+    /// Counted against `max_connections`: the kernel socket's inode.
+    pub(crate) connection: Option<u64>,
+    /// Bound to a port under a `listen` rule (`listen` needs no second
+    /// judgement).
+    listen_granted: bool,
+    /// The connection's output, for `shutdown(send)` to flush first.
+    writer: Option<Arc<tokio::sync::Mutex<Writer>>>,
+}
+
+/// What a connection's streams share: the socket, the byte meter and
+/// limits, and the mediator for limit refusals.
+#[derive(Clone)]
+struct Io {
+    core: Arc<Core>,
+    meter: Arc<Meter>,
+    mediator: Arc<Mediator>,
+    max_sent: Option<u64>,
+    max_received: Option<u64>,
+}
+
+impl CapsockCtxView<'_> {
+    fn io(&self, core: &Arc<Core>) -> Io {
+        Io {
+            core: Arc::clone(core),
+            meter: Arc::clone(&self.ctx.meter),
+            mediator: Arc::clone(&self.ctx.mediator),
+            max_sent: self.ctx.limits.max_bytes_sent,
+            max_received: self.ctx.limits.max_bytes_received,
+        }
+    }
+
+    /// The streams of a connected socket, as children of it in the table.
+    fn streams(
+        &mut self,
+        this: &Resource<TcpSocket>,
+    ) -> SocketResult<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
+        let core = Arc::clone(&self.table.get(this)?.core);
+        let io = self.io(&core);
+        let writer = Arc::new(tokio::sync::Mutex::new(Writer { io: io.clone(), pending: Bytes::new(), permit: 0, failed: None, shut: false }));
+        self.table.get_mut(this)?.writer = Some(Arc::clone(&writer));
+        let input: DynInputStream = Box::new(Reader { io, closed: false });
+        let output: DynOutputStream = Box::new(TcpWriter(writer));
+        let input = self.table.push_child(input, this)?;
+        let output = self.table.push_child(output, this)?;
+        Ok((input, output))
+    }
+}
+
+fn new_socket(family: Family) -> std::io::Result<Socket> {
+    let sock = Socket::new(family.domain(), Type::STREAM, Some(socket2::Protocol::TCP))?;
+    if family == Family::V6 {
+        sock.set_only_v6(true)?;
+    }
+    Ok(sock)
+}
+
+impl tcp_create_socket::Host for CapsockCtxView<'_> {
+    async fn create_tcp_socket(&mut self, family: IpAddressFamily) -> SocketResult<Resource<TcpSocket>> {
+        let family = Family::of(family);
+        self.ctx.reserve(1).map_err(wasi_error)?;
+        let sock = new_socket(family).map_err(|e| io_error(&e))?;
+        if self.ctx.wasi_nodelay {
+            sock.set_tcp_nodelay(true).map_err(|e| io_error(&e))?;
+        }
+        let core = Core::new(sock, family.linux(), libc::SOCK_STREAM, 0).map_err(|e| io_error(&e))?;
+        self.ctx.open_unnumbered().map_err(wasi_error)?;
+        let socket = TcpSocket {
+            core: Arc::new(core),
+            family,
+            state: State::Default { bound: false },
+            backlog: DEFAULT_BACKLOG,
+            connection: None,
+            listen_granted: false,
+            writer: None,
+        };
+        match self.table.push(socket) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                self.ctx.close_unnumbered(None);
+                Err(SocketError::trap(e))
+            }
+        }
+    }
+}
+
+impl tcp::Host for CapsockCtxView<'_> {}
+
+/// `concurrency-conflict` while an operation is in progress, else
+/// `invalid-state`.
+fn busy_or_invalid(state: &State) -> SocketError {
+    match state {
+        State::BindStarted | State::ListenStarted | State::Connecting(_) => ErrorCode::ConcurrencyConflict.into(),
+        State::Closed(e) => (*e).into(),
+        _ => ErrorCode::InvalidState.into(),
+    }
+}
+
+impl tcp::HostTcpSocket for CapsockCtxView<'_> {
+    async fn start_bind(
+        &mut self,
+        this: Resource<TcpSocket>,
+        network: Resource<Network>,
+        local_address: IpSocketAddress,
+    ) -> SocketResult<()> {
+        self.table.get(&network)?;
+        let addr = SocketAddr::from(local_address);
+        let s = self.table.get(&this)?;
+        if !matches!(s.state, State::Default { bound: false }) {
+            return Err(busy_or_invalid(&s.state));
+        }
+        if !is_unicast(addr.ip()) || !s.family.admits(addr.ip()) {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
+        let granted = judge_bind(self.ctx, Use::TcpBind, addr).await?;
+        let s = self.table.get_mut(&this)?;
+        // As wasmtime-wasi and every POSIX server: a port left in
+        // TIME_WAIT may be bound again. Linux never lets TCP SO_REUSEADDR
+        // bind over a listening socket, so no port is shared.
+        let _ = s.core.sock().set_reuse_address(true);
+        s.core.sock().bind(&addr.into()).map_err(|e| match e.raw_os_error() {
+            Some(libc::EAFNOSUPPORT) => ErrorCode::InvalidArgument.into(),
+            _ => io_error(&e),
+        })?;
+        s.listen_granted = granted;
+        s.state = State::BindStarted;
+        Ok(())
+    }
+
+    async fn finish_bind(&mut self, this: Resource<TcpSocket>) -> SocketResult<()> {
+        let s = self.table.get_mut(&this)?;
+        if !matches!(s.state, State::BindStarted) {
+            return Err(ErrorCode::NotInProgress.into());
+        }
+        s.state = State::Default { bound: true };
+        Ok(())
+    }
+
+    async fn start_connect(
+        &mut self,
+        this: Resource<TcpSocket>,
+        network: Resource<Network>,
+        remote_address: IpSocketAddress,
+    ) -> SocketResult<()> {
+        self.table.get(&network)?;
+        let addr = SocketAddr::from(remote_address);
+        let s = self.table.get(&this)?;
+        if !matches!(s.state, State::Default { .. }) {
+            return Err(busy_or_invalid(&s.state));
+        }
+        if !is_unicast(addr.ip()) || !is_remote(addr) || !s.family.admits(addr.ip()) {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
+        let dest = destination(addr, s.core.bound());
+        self.ctx.judge(Use::TcpConnect, dest).await.map_err(wasi_error)?;
+        if self.ctx.tls_only(dest).is_some() {
+            let t = target(Scheme::Tcp, dest);
+            let why = "granted for TLS only; a wasi:sockets stream carries the guest's own bytes";
+            self.ctx.audit().record(AuditOp::Connect, &t, false, why);
+            return Err(ErrorCode::AccessDenied.into());
+        }
+        self.ctx.check_connections().map_err(wasi_error)?;
+        self.ctx.admit_connect().map_err(wasi_error)?;
+        let s = self.table.get_mut(&this)?;
+        // A registration made before connect would remember the unconnected
+        // socket's EPOLLHUP (see `Core::registration`).
+        if let Some(core) = Arc::get_mut(&mut s.core) {
+            core.forget_registration();
+        }
+        let started = match s.core.sock().connect(&addr.into()) {
+            Ok(()) => None,
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => None,
+            Err(e) => Some(code(e.raw_os_error().unwrap_or(libc::EIO))),
+        };
+        s.state = State::Connecting(started);
+        if started.is_none() {
+            let sock = Arc::clone(&s.core);
+            let ino = self.ctx.hold_connection(sock.sock());
+            self.table.get_mut(&this)?.connection = ino;
+        }
+        Ok(())
+    }
+
+    async fn finish_connect(
+        &mut self,
+        this: Resource<TcpSocket>,
+    ) -> SocketResult<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
+        let s = self.table.get_mut(&this)?;
+        let failed = match &s.state {
+            State::Connecting(Some(e)) => Some(*e),
+            State::Connecting(None) => {
+                let reg = s.core.registration().map_err(|e| io_error(&e))?;
+                let Poll::Ready(ready) = reg.poll_write_ready(&mut noop_cx()) else {
+                    return Err(ErrorCode::WouldBlock.into());
+                };
+                let mut guard = ready.map_err(|e| io_error(&e))?;
+                match s.core.sock().take_error() {
+                    Ok(Some(e)) | Err(e) => Some(code(e.raw_os_error().unwrap_or(libc::EIO))),
+                    Ok(None) if s.core.sock().peer_addr().is_ok() => None,
+                    Ok(None) => {
+                        // Woken before the handshake ended.
+                        guard.clear_ready();
+                        return Err(ErrorCode::WouldBlock.into());
+                    }
+                }
+            }
+            _ => return Err(ErrorCode::NotInProgress.into()),
+        };
+        if let Some(e) = failed {
+            s.state = State::Closed(e);
+            if let Some(ino) = s.connection.take() {
+                self.ctx.release_connection(ino);
+            }
+            return Err(e.into());
+        }
+        s.state = State::Connected;
+        self.streams(&this)
+    }
+
+    async fn start_listen(&mut self, this: Resource<TcpSocket>) -> SocketResult<()> {
+        let s = self.table.get(&this)?;
+        match s.state {
+            State::Default { bound: true } => {}
+            State::Default { bound: false } => return Err(ErrorCode::InvalidState.into()),
+            _ => return Err(busy_or_invalid(&s.state)),
+        }
+        if !s.listen_granted {
+            // Bound to an ephemeral port: listening there is a service on
+            // a port of the OS's choosing, and needs its grant.
+            let local = s.core.bound().ok_or(ErrorCode::InvalidState)?;
+            self.ctx.judge(Use::TcpListen, SocketAddr::new(local.ip(), 0)).await.map_err(wasi_error)?;
+        }
+        let backlog = self.ctx.limits.backlog(i32::try_from(self.table.get(&this)?.backlog).unwrap_or(i32::MAX));
+        let s = self.table.get_mut(&this)?;
+        if let Some(core) = Arc::get_mut(&mut s.core) {
+            core.forget_registration();
+        }
+        s.core.sock().listen(backlog).map_err(|e| io_error(&e))?;
+        s.state = State::ListenStarted;
+        Ok(())
+    }
+
+    async fn finish_listen(&mut self, this: Resource<TcpSocket>) -> SocketResult<()> {
+        let s = self.table.get_mut(&this)?;
+        if !matches!(s.state, State::ListenStarted) {
+            return Err(ErrorCode::NotInProgress.into());
+        }
+        s.state = State::Listening;
+        Ok(())
+    }
+
+    async fn accept(
+        &mut self,
+        this: Resource<TcpSocket>,
+    ) -> SocketResult<(Resource<TcpSocket>, Resource<DynInputStream>, Resource<DynOutputStream>)> {
+        let s = self.table.get(&this)?;
+        if !matches!(s.state, State::Listening) {
+            return Err(ErrorCode::InvalidState.into());
+        }
+        let (family, core) = (s.family, Arc::clone(&s.core));
+        // Limits first: a connection we cannot hold stays in the backlog.
+        self.ctx.reserve(1).map_err(wasi_error)?;
+        self.ctx.check_connections().map_err(wasi_error)?;
+        let reg = core.registration().map_err(|e| io_error(&e))?;
+        let Poll::Ready(ready) = reg.poll_read_ready(&mut noop_cx()) else {
+            return Err(ErrorCode::WouldBlock.into());
+        };
+        let mut guard = ready.map_err(|e| io_error(&e))?;
+        let (sock, _peer) = match guard.try_io(|_| core.sock().accept()) {
+            Err(_would_block) => return Err(ErrorCode::WouldBlock.into()),
+            Ok(Err(e)) => {
+                return Err(match e.raw_os_error() {
+                    Some(libc::EAGAIN | libc::EINTR) => ErrorCode::WouldBlock.into(),
+                    // Linux reports a connection that failed in the backlog
+                    // with its own error; WASI calls them all aborted.
+                    Some(
+                        libc::ECONNRESET
+                        | libc::ENETRESET
+                        | libc::EHOSTUNREACH
+                        | libc::EHOSTDOWN
+                        | libc::ENETDOWN
+                        | libc::ENETUNREACH
+                        | libc::EPROTO
+                        | libc::ENOPROTOOPT
+                        | libc::ENONET
+                        | libc::EOPNOTSUPP,
+                    ) => ErrorCode::ConnectionAborted.into(),
+                    _ => io_error(&e),
+                });
+            }
+            Ok(Ok(accepted)) => accepted,
+        };
+        if self.ctx.wasi_nodelay {
+            let _ = sock.set_tcp_nodelay(true);
+        }
+        let accepted = Core::new(sock, family.linux(), libc::SOCK_STREAM, 0).map_err(|e| io_error(&e))?;
+        self.ctx.open_unnumbered().map_err(wasi_error)?;
+        let connection = self.ctx.hold_connection(accepted.sock());
+        let socket = TcpSocket {
+            core: Arc::new(accepted),
+            family,
+            state: State::Connected,
+            backlog: DEFAULT_BACKLOG,
+            connection,
+            listen_granted: false,
+            writer: None,
+        };
+        let socket = match self.table.push(socket) {
+            Ok(r) => r,
+            Err(e) => {
+                self.ctx.close_unnumbered(connection);
+                return Err(SocketError::trap(e));
+            }
+        };
+        let (input, output) = self.streams(&socket)?;
+        Ok((socket, input, output))
+    }
+
+    async fn local_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
+        let s = self.table.get(&this)?;
+        match s.state {
+            State::Default { bound: false } | State::BindStarted | State::Connecting(_) => {
+                return Err(ErrorCode::InvalidState.into());
+            }
+            State::Closed(e) => return Err(e.into()),
+            _ => {}
+        }
+        let addr = s.core.sock().local_addr().map_err(|e| io_error(&e))?;
+        Ok(addr.as_socket().ok_or(ErrorCode::InvalidState)?.into())
+    }
+
+    async fn remote_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
+        let s = self.table.get(&this)?;
+        match s.state {
+            State::Connected => {}
+            State::Closed(e) => return Err(e.into()),
+            _ => return Err(ErrorCode::InvalidState.into()),
+        }
+        let addr = s.core.sock().peer_addr().map_err(|e| io_error(&e))?;
+        Ok(addr.as_socket().ok_or(ErrorCode::InvalidState)?.into())
+    }
+
+    async fn is_listening(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<bool> {
+        Ok(matches!(self.table.get(&this)?.state, State::Listening))
+    }
+
+    async fn address_family(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<IpAddressFamily> {
+        Ok(self.table.get(&this)?.family.wasi())
+    }
+
+    async fn set_listen_backlog_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+        if value == 0 {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
+        let value = u32::try_from(value).unwrap_or(i32::MAX as u32).clamp(1, i32::MAX as u32);
+        let backlog = self.ctx.limits.backlog(i32::try_from(value).unwrap_or(i32::MAX));
+        let s = self.table.get_mut(&this)?;
+        match s.state {
+            State::Default { .. } => {}
+            State::Listening => s.core.sock().listen(backlog).map_err(|_| ErrorCode::NotSupported)?,
+            State::Closed(e) => return Err(e.into()),
+            _ => return Err(ErrorCode::InvalidState.into()),
+        }
+        s.backlog = value;
+        Ok(())
+    }
+
+    async fn keep_alive_enabled(&mut self, this: Resource<TcpSocket>) -> SocketResult<bool> {
+        self.table.get(&this)?.core.sock().keepalive().map_err(|e| io_error(&e))
+    }
+
+    async fn set_keep_alive_enabled(&mut self, this: Resource<TcpSocket>, value: bool) -> SocketResult<()> {
+        super::judge_option(self, libc::SOL_SOCKET, libc::SO_KEEPALIVE)?;
+        self.table.get(&this)?.core.sock().set_keepalive(value).map_err(|e| io_error(&e))
+    }
+
+    async fn keep_alive_idle_time(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+        let d = self.table.get(&this)?.core.sock().tcp_keepalive_time().map_err(|e| io_error(&e))?;
+        Ok(nanos(d))
+    }
+
+    async fn set_keep_alive_idle_time(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+        set_keepalive_secs(self, &this, libc::TCP_KEEPIDLE, value)
+    }
+
+    async fn keep_alive_interval(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+        let d = self.table.get(&this)?.core.sock().tcp_keepalive_interval().map_err(|e| io_error(&e))?;
+        Ok(nanos(d))
+    }
+
+    async fn set_keep_alive_interval(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+        set_keepalive_secs(self, &this, libc::TCP_KEEPINTVL, value)
+    }
+
+    async fn keep_alive_count(&mut self, this: Resource<TcpSocket>) -> SocketResult<u32> {
+        self.table.get(&this)?.core.sock().tcp_keepalive_retries().map_err(|e| io_error(&e))
+    }
+
+    async fn set_keep_alive_count(&mut self, this: Resource<TcpSocket>, value: u32) -> SocketResult<()> {
+        if value == 0 {
+            return Err(ErrorCode::InvalidArgument.into());
+        }
+        super::judge_option(self, libc::IPPROTO_TCP, libc::TCP_KEEPCNT)?;
+        let value = value.clamp(1, i8::MAX as u32) as i32;
+        super::set_int(self.table.get(&this)?.core.sock(), libc::IPPROTO_TCP, libc::TCP_KEEPCNT, value)
+    }
+
+    async fn hop_limit(&mut self, this: Resource<TcpSocket>) -> SocketResult<u8> {
+        let s = self.table.get(&this)?;
+        super::hop_limit(s.core.sock(), s.family)
+    }
+
+    async fn set_hop_limit(&mut self, this: Resource<TcpSocket>, value: u8) -> SocketResult<()> {
+        let family = self.table.get(&this)?.family;
+        let (level, name) = match family {
+            Family::V4 => (libc::IPPROTO_IP, libc::IP_TTL),
+            Family::V6 => (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS),
+        };
+        if value != 0 {
+            super::judge_option(self, level, name)?;
+        }
+        super::set_hop_limit(self.table.get(&this)?.core.sock(), family, value)
+    }
+
+    async fn receive_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+        super::buffer_size(self.table.get(&this)?.core.sock().recv_buffer_size())
+    }
+
+    async fn set_receive_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+        if value != 0 {
+            super::judge_option(self, libc::SOL_SOCKET, libc::SO_RCVBUF)?;
+        }
+        super::set_buffer_size(self.table.get(&this)?.core.sock(), true, value)
+    }
+
+    async fn send_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+        super::buffer_size(self.table.get(&this)?.core.sock().send_buffer_size())
+    }
+
+    async fn set_send_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+        if value != 0 {
+            super::judge_option(self, libc::SOL_SOCKET, libc::SO_SNDBUF)?;
+        }
+        super::set_buffer_size(self.table.get(&this)?.core.sock(), false, value)
+    }
+
+    async fn subscribe(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<Resource<DynPollable>> {
+        wasmtime_wasi::p2::subscribe(self.table, this)
+    }
+
+    async fn shutdown(&mut self, this: Resource<TcpSocket>, how: ShutdownType) -> SocketResult<()> {
+        let s = self.table.get(&this)?;
+        if !matches!(s.state, State::Connected) {
+            return Err(ErrorCode::InvalidState.into());
+        }
+        if matches!(how, ShutdownType::Receive | ShutdownType::Both) {
+            s.core.sock().shutdown(Shutdown::Read).map_err(|e| io_error(&e))?;
+        }
+        if matches!(how, ShutdownType::Send | ShutdownType::Both) {
+            match &s.writer {
+                // Bytes the socket has not taken yet go first.
+                Some(w) => match w.try_lock() {
+                    Ok(mut w) => w.shutdown(),
+                    Err(_) => return Err(ErrorCode::ConcurrencyConflict.into()),
+                },
+                None => s.core.sock().shutdown(Shutdown::Write).map_err(|e| io_error(&e))?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn drop(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<()> {
+        let s = self.table.delete(this)?;
+        self.ctx.close_unnumbered(s.connection);
+        Ok(())
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Set a keep-alive time in whole seconds, clamped as wasmtime-wasi does
+/// (1 s to `i16::MAX` s); 0 is `invalid-argument`.
+fn set_keepalive_secs(
+    view: &mut CapsockCtxView<'_>,
+    this: &Resource<TcpSocket>,
+    name: i32,
+    value_ns: u64,
+) -> SocketResult<()> {
+    if value_ns == 0 {
+        return Err(ErrorCode::InvalidArgument.into());
+    }
+    super::judge_option(view, libc::IPPROTO_TCP, name)?;
+    let secs = (value_ns / 1_000_000_000).clamp(1, i16::MAX as u64) as i32;
+    super::set_int(view.table.get(this)?.core.sock(), libc::IPPROTO_TCP, name, secs)
+}
+
+/// Bind under the policy: a port is judged as `listen` (true: granted);
+/// port 0 is an ephemeral client port, allowed and audited (false).
+pub(super) async fn judge_bind(ctx: &CapsockCtx, use_: Use, addr: SocketAddr) -> SocketResult<bool> {
+    if addr.port() == 0 {
+        let t = target(use_.scheme(), crate::mediate::normalise(addr));
+        let why = match use_.scheme() {
+            Scheme::Udp => "ephemeral port (hears only senders a connect rule names)",
+            _ => "ephemeral port (listening there is judged at listen)",
+        };
+        ctx.audit().record(AuditOp::Bind, &t, true, why);
+        return Ok(false);
+    }
+    ctx.judge(use_, addr).await.map_err(wasi_error)?;
+    Ok(true)
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for TcpSocket {
+    /// Ready when `finish-connect` or `accept` would not say
+    /// `would-block`; at once in every other state.
+    async fn ready(&mut self) {
+        let Ok(reg) = self.core.registration() else { return };
+        match self.state {
+            State::Connecting(None) => drop(reg.writable().await),
+            State::Listening => drop(reg.readable().await),
+            _ => {}
+        }
+    }
+}
+
+/// A connection's input stream.
+struct Reader {
+    io: Io,
+    closed: bool,
+}
+
+impl Reader {
+    fn fail(&mut self, errno: i32) -> StreamError {
+        self.closed = true;
+        stream_failure(errno)
+    }
+}
+
+impl Io {
+    /// How many of `want` bytes the byte limit still allows; an error
+    /// (audited as the limit) once none.
+    fn budget(&self, want: usize, used: u64, limit: Option<u64>, name: &str) -> StreamResult<usize> {
+        let Some(limit) = limit else { return Ok(want) };
+        let left = limit.saturating_sub(used);
+        if left == 0 && want > 0 {
+            let _ = self.mediator.limit(libc::EACCES, name, limit);
+            return Err(stream_failure(libc::EACCES));
+        }
+        Ok(want.min(usize::try_from(left).unwrap_or(usize::MAX)))
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl InputStream for Reader {
+    fn read(&mut self, size: usize) -> StreamResult<Bytes> {
+        if self.closed {
+            return Err(StreamError::Closed);
+        }
+        if size == 0 {
+            return Ok(Bytes::new());
+        }
+        let want = self.io.budget(size.min(MAX_READ), self.io.meter.received(), self.io.max_received, "max_bytes_received")?;
+        let core = Arc::clone(&self.io.core);
+        let reg = match core.registration() {
+            Ok(r) => r,
+            Err(e) => return Err(self.fail(e.raw_os_error().unwrap_or(libc::EIO))),
+        };
+        // The reactor knows there is nothing to read: no syscall.
+        let mut guard = match reg.poll_read_ready(&mut noop_cx()) {
+            Poll::Pending => return Ok(Bytes::new()),
+            Poll::Ready(Err(e)) => return Err(self.fail(e.raw_os_error().unwrap_or(libc::EIO))),
+            Poll::Ready(Ok(g)) => g,
+        };
+        let mut buf = BytesMut::with_capacity(want);
+        let spare = &mut buf.spare_capacity_mut()[..want];
+        match guard.try_io(|_| core.sock().recv(spare)) {
+            // EAGAIN: `try_io` cleared the stale readiness.
+            Err(_would_block) => Ok(Bytes::new()),
+            Ok(Ok(0)) => {
+                self.closed = true;
+                Err(StreamError::Closed)
+            }
+            Ok(Ok(n)) => {
+                let n = n.min(want);
+                // SAFETY: recv(2) initialised the first `n` bytes of the
+                // spare capacity.
+                unsafe { buf.set_len(n) };
+                self.io.meter.add_received(n);
+                Ok(buf.freeze())
+            }
+            Ok(Err(e)) if e.raw_os_error() == Some(libc::EINTR) => Ok(Bytes::new()),
+            Ok(Err(e)) => Err(self.fail(e.raw_os_error().unwrap_or(libc::EIO))),
+        }
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Reader {
+    async fn ready(&mut self) {
+        if self.closed {
+            return;
+        }
+        if let Ok(reg) = self.io.core.registration() {
+            drop(reg.readable().await);
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let _ = self.io.core.sock().shutdown(Shutdown::Read);
+    }
+}
+
+/// A connection's output: the bytes the socket did not take yet (at most
+/// one permit), and how the stream ended.
+struct Writer {
+    io: Io,
+    pending: Bytes,
+    /// What the last `check-write` allowed and `write` has not used.
+    permit: usize,
+    failed: Option<i32>,
+    /// `shutdown(send)` asked: done once `pending` is sent.
+    shut: bool,
+}
+
+/// `failed` for a stream that is closed rather than failed (`EPIPE`, or
+/// shut down), as wasmtime-wasi reports it.
+const CLOSED: i32 = 0;
+
+impl Writer {
+    fn error(&self) -> Option<StreamError> {
+        match self.failed {
+            None => None,
+            Some(CLOSED) => Some(StreamError::Closed),
+            Some(e) => Some(stream_failure(e)),
+        }
+    }
+
+    /// One `send(2)` of what is pending, under a readiness guard; false
+    /// when the socket is full (the guard's stale readiness is cleared).
+    fn attempt(&mut self, guard: &mut tokio::io::unix::AsyncFdReadyGuard<'_, crate::net::Fd>) -> bool {
+        let core = Arc::clone(&self.io.core);
+        let pending = &self.pending;
+        match guard.try_io(|_| core.sock().send_with_flags(pending, libc::MSG_NOSIGNAL)) {
+            Err(_would_block) => return false,
+            Ok(Ok(n)) => {
+                self.io.meter.add_sent(n);
+                self.pending.advance(n);
+            }
+            Ok(Err(e)) if e.raw_os_error() == Some(libc::EINTR) => {}
+            Ok(Err(e)) if e.raw_os_error() == Some(libc::EPIPE) => self.failed = Some(CLOSED),
+            Ok(Err(e)) => self.failed = Some(e.raw_os_error().unwrap_or(libc::EIO)),
+        }
+        true
+    }
+
+    /// Send what is pending as far as the socket takes it without waiting.
+    fn push(&mut self) {
+        let core = Arc::clone(&self.io.core);
+        while !self.pending.is_empty() && self.failed.is_none() {
+            let Ok(reg) = core.registration() else {
+                self.failed = Some(libc::EIO);
+                return;
+            };
+            let mut guard = match reg.poll_write_ready(&mut noop_cx()) {
+                Poll::Pending => return,
+                Poll::Ready(Err(e)) => {
+                    self.failed = Some(e.raw_os_error().unwrap_or(libc::EIO));
+                    return;
+                }
+                Poll::Ready(Ok(g)) => g,
+            };
+            if !self.attempt(&mut guard) {
+                return;
+            }
+        }
+        self.finish_shutdown();
+    }
+
+    /// Send what is pending, waiting for room as long as it takes.
+    async fn drain(&mut self) {
+        let core = Arc::clone(&self.io.core);
+        while !self.pending.is_empty() && self.failed.is_none() {
+            let Ok(reg) = core.registration() else { return };
+            let Ok(mut guard) = reg.writable().await else { return };
+            self.attempt(&mut guard);
+        }
+        self.finish_shutdown();
+    }
+
+    fn finish_shutdown(&mut self) {
+        if self.pending.is_empty() && self.shut && self.failed.is_none() {
+            let _ = self.io.core.sock().shutdown(Shutdown::Write);
+            self.failed = Some(CLOSED);
+        }
+    }
+
+    fn shutdown(&mut self) {
+        self.shut = true;
+        self.push();
+    }
+}
+
+/// The output stream. The lock is uncontended: the guest's calls come one
+/// at a time, and only [`TcpWriter`]'s `Drop` hands the rest to a task.
+struct TcpWriter(Arc<tokio::sync::Mutex<Writer>>);
+
+/// The writer, from a synchronous call (never contended, see
+/// [`TcpWriter`]).
+fn locked(w: &tokio::sync::Mutex<Writer>) -> StreamResult<tokio::sync::MutexGuard<'_, Writer>> {
+    w.try_lock().map_err(|_| StreamError::trap("output stream used concurrently"))
+}
+
+#[wasmtime_wasi::async_trait]
+impl OutputStream for TcpWriter {
+    fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
+        let mut w = locked(&self.0)?;
+        if let Some(e) = w.error() {
+            return Err(e);
+        }
+        if bytes.len() > w.permit {
+            return Err(StreamError::trap("write of more bytes than check-write permitted"));
+        }
+        w.permit -= bytes.len();
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        w.pending = bytes;
+        w.push();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        // Nothing is buffered but `pending`, which `check-write` reports.
+        match locked(&self.0)?.error() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        let mut w = locked(&self.0)?;
+        w.push();
+        if let Some(e) = w.error() {
+            return Err(e);
+        }
+        if !w.pending.is_empty() || w.shut {
+            w.permit = 0;
+            return Ok(0);
+        }
+        let permit = w.io.budget(MAX_WRITE, w.io.meter.sent(), w.io.max_sent, "max_bytes_sent")?;
+        w.permit = permit;
+        Ok(permit)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for TcpWriter {
+    /// Ready once nothing is pending: `check-write` then permits again.
+    async fn ready(&mut self) {
+        self.0.lock().await.drain().await;
+    }
+}
+
+impl Drop for TcpWriter {
+    /// Dropping the output stream ends the sending side (wasmtime-wasi
+    /// alike). Bytes the socket had not taken yet are still sent, by a
+    /// task that gives up after [`LINGER`].
+    fn drop(&mut self) {
+        let Ok(mut w) = self.0.try_lock() else { return };
+        w.shutdown();
+        if w.pending.is_empty() || w.failed.is_some() {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+        let writer = Arc::clone(&self.0);
+        drop(w);
+        rt.spawn(async move {
+            let mut w = writer.lock().await;
+            let _ = tokio::time::timeout(LINGER, w.drain()).await;
+        });
+    }
+}
