@@ -34,12 +34,25 @@ fn python_guest() -> Option<&'static Guest> {
     GUEST.get_or_init(|| build_guest("tests/python/main.py", &["examples/python"])).as_ref()
 }
 
+/// The same component with CPython's own built-in `_socket` (over
+/// `wasi:sockets`, no capsock shim): the programs componentize-py builds
+/// without capsock.
+fn builtin_socket_guest() -> Option<&'static Guest> {
+    static GUEST: OnceLock<Option<Guest>> = OnceLock::new();
+    GUEST.get_or_init(|| build_guest_with("tests/python/main.py", &["examples/python"], true)).as_ref()
+}
+
 /// Build `app` (relative to the repository) with `search` beside it, or
 /// `None` (with the reason printed) when componentize-py cannot be had.
 fn build_guest(app: &str, search: &[&str]) -> Option<Guest> {
+    build_guest_with(app, search, false)
+}
+
+fn build_guest_with(app: &str, search: &[&str], builtin_socket: bool) -> Option<Guest> {
     let opts = BuildOptions {
         progress: true,
         search_dirs: search.iter().map(|d| repo().join(d)).collect(),
+        builtin_socket,
         ..Default::default()
     };
     let built = match build(&repo().join(app), &opts) {
@@ -241,6 +254,31 @@ fn http_client_get_from_native_server() {
     assert_eq!(r.get("length"), "300000");
     assert_eq!(r.get("sha256"), sha256_hex(&data));
     assert_eq!(seen.join().unwrap(), ["GET /file HTTP/1.1"]);
+}
+
+/// CPython's built-in `socket` module, unchanged (it speaks
+/// `wasi:sockets`), under capsock's policy: a name from `[hosts]` resolves
+/// through capsock's resolver, the request is granted by a name rule, and
+/// a connection no rule grants is refused as `PermissionError`.
+#[test]
+fn builtin_socket_module_http_request_under_the_policy() {
+    let Some(g) = builtin_socket_guest() else { return };
+    let data = body(100_000);
+    let (addr, seen) = http_peer(1, data.clone());
+    let rule = format!("connect tcp://web.test:{}", addr.port());
+    let opts = ["http_client_get", "web.test", &addr.port().to_string(), "/builtin"]
+        .iter()
+        .fold(RunOptions::new(policy(&[&rule])).capture(), |o, a| o.arg(*a))
+        .host("web.test", ["127.0.0.1".parse().unwrap()]);
+    let r = ok(py_with(g, "http_client_get", opts));
+    assert_eq!(r.get("status"), "200");
+    assert_eq!(r.get("sha256"), sha256_hex(&data));
+    assert_eq!(seen.join().unwrap(), ["GET /builtin HTTP/1.1"]);
+
+    let port = closed_port("127.0.0.1");
+    let r = ok(py(g, "denied", &["127.0.0.1", &port.to_string()], policy(&["connect tcp://127.0.0.1:1"])));
+    assert_eq!(r.get("outcome"), "PermissionError", "{}", r.text());
+    assert_eq!(r.get("errno_name"), "EACCES");
 }
 
 #[test]

@@ -79,6 +79,7 @@ pub(crate) mod generated {
             "wasi:io/error": wasmtime_wasi_io::bindings::wasi::io::error,
             "wasi:clocks/monotonic-clock": wasmtime_wasi::p2::bindings::clocks::monotonic_clock,
             "wasi:sockets/network": wasmtime_wasi::p2::bindings::sockets::network,
+            "wasi:sockets/instance-network": wasmtime_wasi::p2::bindings::sockets::instance_network,
             "wasi:sockets/tcp.tcp-socket": super::tcp::TcpSocket,
             "wasi:sockets/udp.udp-socket": super::udp::UdpSocket,
             "wasi:sockets/udp.incoming-datagram-stream": super::udp::IncomingDatagramStream,
@@ -285,6 +286,43 @@ pub(crate) fn is_remote(addr: SocketAddr) -> bool {
 /// which ask readiness without waiting for it.
 pub(crate) fn noop_cx() -> std::task::Context<'static> {
     std::task::Context::from_waker(std::task::Waker::noop())
+}
+
+/// One non-blocking socket operation, syscall or reactor first.
+///
+/// When the reactor says the socket is ready, the operation runs under its
+/// readiness guard, so an `EAGAIN` clears that (stale) readiness and the
+/// next wait really waits. When it says not ready: with `gate`, nothing
+/// is tried (the common case of a drained socket costs no syscall); without,
+/// the operation is tried anyway — for a fresh registration, whose
+/// readiness is not known until the reactor's next turn, and for writes,
+/// where a socket is almost always ready.
+///
+/// `Ok(None)`: it would block.
+pub(crate) fn try_now<T>(
+    core: &crate::net::Core,
+    interest: tokio::io::Interest,
+    gate: bool,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> io::Result<Option<T>> {
+    let reg = core.registration()?;
+    let mut cx = noop_cx();
+    let polled =
+        if interest.is_readable() { reg.poll_read_ready(&mut cx) } else { reg.poll_write_ready(&mut cx) };
+    let result = match polled {
+        std::task::Poll::Ready(Ok(mut guard)) => match guard.try_io(|_| op()) {
+            Err(_would_block) => return Ok(None),
+            Ok(r) => r,
+        },
+        std::task::Poll::Ready(Err(e)) => return Err(e),
+        std::task::Poll::Pending if gate => return Ok(None),
+        std::task::Poll::Pending => op(),
+    };
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Judge setting a socket option through the mediator, by the same label

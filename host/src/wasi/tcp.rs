@@ -27,6 +27,7 @@ use socket2::{Socket, Type};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::task::Poll;
+use tokio::io::Interest;
 use std::time::Duration;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddressFamily, IpSocketAddress, Network};
@@ -53,7 +54,8 @@ enum State {
     /// `connect(2)` started; `Some` when it already failed.
     Connecting(Option<ErrorCode>),
     Connected,
-    Closed(ErrorCode),
+    /// A connect failed (its error already reported).
+    Closed,
 }
 
 /// A `wasi:sockets` TCP socket.
@@ -67,6 +69,8 @@ pub struct TcpSocket {
     /// Bound to a port under a `listen` rule (`listen` needs no second
     /// judgement).
     listen_granted: bool,
+    /// A listener's readiness has been learnt (see `Reader::primed`).
+    primed: bool,
     /// The connection's output, for `shutdown(send)` to flush first.
     writer: Option<Arc<tokio::sync::Mutex<Writer>>>,
 }
@@ -102,7 +106,7 @@ impl CapsockCtxView<'_> {
         let io = self.io(&core);
         let writer = Arc::new(tokio::sync::Mutex::new(Writer { io: io.clone(), pending: Bytes::new(), permit: 0, failed: None, shut: false }));
         self.table.get_mut(this)?.writer = Some(Arc::clone(&writer));
-        let input: DynInputStream = Box::new(Reader { io, closed: false });
+        let input: DynInputStream = Box::new(Reader { io, closed: false, primed: false });
         let output: DynOutputStream = Box::new(TcpWriter(writer));
         let input = self.table.push_child(input, this)?;
         let output = self.table.push_child(output, this)?;
@@ -135,6 +139,7 @@ impl tcp_create_socket::Host for CapsockCtxView<'_> {
             backlog: DEFAULT_BACKLOG,
             connection: None,
             listen_granted: false,
+            primed: false,
             writer: None,
         };
         match self.table.push(socket) {
@@ -154,7 +159,7 @@ impl tcp::Host for CapsockCtxView<'_> {}
 fn busy_or_invalid(state: &State) -> SocketError {
     match state {
         State::BindStarted | State::ListenStarted | State::Connecting(_) => ErrorCode::ConcurrencyConflict.into(),
-        State::Closed(e) => (*e).into(),
+        // "may always return invalid-state when in the closed state"
         _ => ErrorCode::InvalidState.into(),
     }
 }
@@ -270,7 +275,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
             _ => return Err(ErrorCode::NotInProgress.into()),
         };
         if let Some(e) = failed {
-            s.state = State::Closed(e);
+            s.state = State::Closed;
             if let Some(ino) = s.connection.take() {
                 self.ctx.release_connection(ino);
             }
@@ -324,16 +329,11 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         // Limits first: a connection we cannot hold stays in the backlog.
         self.ctx.reserve(1).map_err(wasi_error)?;
         self.ctx.check_connections().map_err(wasi_error)?;
-        let reg = core.registration().map_err(|e| io_error(&e))?;
-        let Poll::Ready(ready) = reg.poll_read_ready(&mut noop_cx()) else {
-            return Err(ErrorCode::WouldBlock.into());
-        };
-        let mut guard = ready.map_err(|e| io_error(&e))?;
-        let (sock, _peer) = match guard.try_io(|_| core.sock().accept()) {
-            Err(_would_block) => return Err(ErrorCode::WouldBlock.into()),
-            Ok(Err(e)) => {
+        let primed = std::mem::replace(&mut self.table.get_mut(&this)?.primed, true);
+        let (sock, _peer) = match super::try_now(&core, Interest::READABLE, primed, || core.sock().accept()) {
+            Ok(None) => return Err(ErrorCode::WouldBlock.into()),
+            Err(e) => {
                 return Err(match e.raw_os_error() {
-                    Some(libc::EAGAIN | libc::EINTR) => ErrorCode::WouldBlock.into(),
                     // Linux reports a connection that failed in the backlog
                     // with its own error; WASI calls them all aborted.
                     Some(
@@ -351,7 +351,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
                     _ => io_error(&e),
                 });
             }
-            Ok(Ok(accepted)) => accepted,
+            Ok(Some(accepted)) => accepted,
         };
         if self.ctx.wasi_nodelay {
             let _ = sock.set_tcp_nodelay(true);
@@ -366,6 +366,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
             backlog: DEFAULT_BACKLOG,
             connection,
             listen_granted: false,
+            primed: false,
             writer: None,
         };
         let socket = match self.table.push(socket) {
@@ -382,10 +383,11 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
     async fn local_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
         let s = self.table.get(&this)?;
         match s.state {
-            State::Default { bound: false } | State::BindStarted | State::Connecting(_) => {
+            // `connect-in-progress` counts as bound (the WIT's note on
+            // "bound"): connect(2) bound an ephemeral port.
+            State::Default { bound: false } | State::BindStarted | State::Closed => {
                 return Err(ErrorCode::InvalidState.into());
             }
-            State::Closed(e) => return Err(e.into()),
             _ => {}
         }
         let addr = s.core.sock().local_addr().map_err(|e| io_error(&e))?;
@@ -394,10 +396,8 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
 
     async fn remote_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
         let s = self.table.get(&this)?;
-        match s.state {
-            State::Connected => {}
-            State::Closed(e) => return Err(e.into()),
-            _ => return Err(ErrorCode::InvalidState.into()),
+        if !matches!(s.state, State::Connected) {
+            return Err(ErrorCode::InvalidState.into());
         }
         let addr = s.core.sock().peer_addr().map_err(|e| io_error(&e))?;
         Ok(addr.as_socket().ok_or(ErrorCode::InvalidState)?.into())
@@ -421,7 +421,6 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         match s.state {
             State::Default { .. } => {}
             State::Listening => s.core.sock().listen(backlog).map_err(|_| ErrorCode::NotSupported)?,
-            State::Closed(e) => return Err(e.into()),
             _ => return Err(ErrorCode::InvalidState.into()),
         }
         s.backlog = value;
@@ -593,6 +592,9 @@ impl Pollable for TcpSocket {
 struct Reader {
     io: Io,
     closed: bool,
+    /// The reactor's readiness for this socket has been learnt (an
+    /// `EAGAIN` seen): from then on "not ready" skips the syscall.
+    primed: bool,
 }
 
 impl Reader {
@@ -627,26 +629,20 @@ impl InputStream for Reader {
         }
         let want = self.io.budget(size.min(MAX_READ), self.io.meter.received(), self.io.max_received, "max_bytes_received")?;
         let core = Arc::clone(&self.io.core);
-        let reg = match core.registration() {
-            Ok(r) => r,
-            Err(e) => return Err(self.fail(e.raw_os_error().unwrap_or(libc::EIO))),
-        };
-        // The reactor knows there is nothing to read: no syscall.
-        let mut guard = match reg.poll_read_ready(&mut noop_cx()) {
-            Poll::Pending => return Ok(Bytes::new()),
-            Poll::Ready(Err(e)) => return Err(self.fail(e.raw_os_error().unwrap_or(libc::EIO))),
-            Poll::Ready(Ok(g)) => g,
-        };
         let mut buf = BytesMut::with_capacity(want);
         let spare = &mut buf.spare_capacity_mut()[..want];
-        match guard.try_io(|_| core.sock().recv(spare)) {
-            // EAGAIN: `try_io` cleared the stale readiness.
-            Err(_would_block) => Ok(Bytes::new()),
-            Ok(Ok(0)) => {
+        // Once the reactor has been seen to say "drained", trust it.
+        let got = super::try_now(&core, Interest::READABLE, self.primed, || core.sock().recv(&mut *spare));
+        match got {
+            Ok(None) => {
+                self.primed = true;
+                Ok(Bytes::new())
+            }
+            Ok(Some(0)) => {
                 self.closed = true;
                 Err(StreamError::Closed)
             }
-            Ok(Ok(n)) => {
+            Ok(Some(n)) => {
                 let n = n.min(want);
                 // SAFETY: recv(2) initialised the first `n` bytes of the
                 // spare capacity.
@@ -654,8 +650,7 @@ impl InputStream for Reader {
                 self.io.meter.add_received(n);
                 Ok(buf.freeze())
             }
-            Ok(Err(e)) if e.raw_os_error() == Some(libc::EINTR) => Ok(Bytes::new()),
-            Ok(Err(e)) => Err(self.fail(e.raw_os_error().unwrap_or(libc::EIO))),
+            Err(e) => Err(self.fail(e.raw_os_error().unwrap_or(libc::EIO))),
         }
     }
 }
@@ -703,20 +698,17 @@ impl Writer {
         }
     }
 
-    /// One `send(2)` of what is pending, under a readiness guard; false
-    /// when the socket is full (the guard's stale readiness is cleared).
-    fn attempt(&mut self, guard: &mut tokio::io::unix::AsyncFdReadyGuard<'_, crate::net::Fd>) -> bool {
-        let core = Arc::clone(&self.io.core);
-        let pending = &self.pending;
-        match guard.try_io(|_| core.sock().send_with_flags(pending, libc::MSG_NOSIGNAL)) {
-            Err(_would_block) => return false,
-            Ok(Ok(n)) => {
+    /// What one `send(2)` of the pending bytes gave: false when the
+    /// socket is full.
+    fn sent(&mut self, r: std::io::Result<Option<usize>>) -> bool {
+        match r {
+            Ok(None) => return false,
+            Ok(Some(n)) => {
                 self.io.meter.add_sent(n);
                 self.pending.advance(n);
             }
-            Ok(Err(e)) if e.raw_os_error() == Some(libc::EINTR) => {}
-            Ok(Err(e)) if e.raw_os_error() == Some(libc::EPIPE) => self.failed = Some(CLOSED),
-            Ok(Err(e)) => self.failed = Some(e.raw_os_error().unwrap_or(libc::EIO)),
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => self.failed = Some(CLOSED),
+            Err(e) => self.failed = Some(e.raw_os_error().unwrap_or(libc::EIO)),
         }
         true
     }
@@ -725,19 +717,9 @@ impl Writer {
     fn push(&mut self) {
         let core = Arc::clone(&self.io.core);
         while !self.pending.is_empty() && self.failed.is_none() {
-            let Ok(reg) = core.registration() else {
-                self.failed = Some(libc::EIO);
-                return;
-            };
-            let mut guard = match reg.poll_write_ready(&mut noop_cx()) {
-                Poll::Pending => return,
-                Poll::Ready(Err(e)) => {
-                    self.failed = Some(e.raw_os_error().unwrap_or(libc::EIO));
-                    return;
-                }
-                Poll::Ready(Ok(g)) => g,
-            };
-            if !self.attempt(&mut guard) {
+            let pending = &self.pending;
+            let r = super::try_now(&core, Interest::WRITABLE, false, || core.sock().send_with_flags(pending, libc::MSG_NOSIGNAL));
+            if !self.sent(r) {
                 return;
             }
         }
@@ -750,7 +732,14 @@ impl Writer {
         while !self.pending.is_empty() && self.failed.is_none() {
             let Ok(reg) = core.registration() else { return };
             let Ok(mut guard) = reg.writable().await else { return };
-            self.attempt(&mut guard);
+            let pending = &self.pending;
+            let r = match guard.try_io(|_| core.sock().send_with_flags(pending, libc::MSG_NOSIGNAL)) {
+                Err(_would_block) => Ok(None),
+                Ok(Ok(n)) => Ok(Some(n)),
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => Ok(None),
+                Ok(Err(e)) => Err(e),
+            };
+            self.sent(r);
         }
         self.finish_shutdown();
     }

@@ -21,7 +21,7 @@ use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::Poll;
+use tokio::io::Interest;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddressFamily, IpSocketAddress, Network};
 use wasmtime_wasi::p2::{DynPollable, Pollable, SocketError, SocketResult};
@@ -76,6 +76,8 @@ pub struct UdpSocket {
 pub struct IncomingDatagramStream {
     udp: Arc<Udp>,
     scratch: Vec<u8>,
+    /// Readiness learnt (see the TCP reader's `primed`).
+    primed: bool,
 }
 
 /// Datagrams out.
@@ -83,6 +85,8 @@ pub struct OutgoingDatagramStream {
     udp: Arc<Udp>,
     remote: Option<SocketAddr>,
     permit: usize,
+    /// The last send found the socket full: permits wait for room.
+    full: bool,
 }
 
 impl udp_create_socket::Host for CapsockCtxView<'_> {
@@ -182,8 +186,8 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
             }
         };
         self.table.get_mut(&this)?.remote = remote;
-        let incoming = IncomingDatagramStream { udp: Arc::clone(&udp), scratch: Vec::new() };
-        let outgoing = OutgoingDatagramStream { udp, remote, permit: 0 };
+        let incoming = IncomingDatagramStream { udp: Arc::clone(&udp), scratch: Vec::new(), primed: false };
+        let outgoing = OutgoingDatagramStream { udp, remote, permit: 0, full: false };
         let incoming = self.table.push_child(incoming, &this)?;
         let outgoing = self.table.push_child(outgoing, &this)?;
         Ok((incoming, outgoing))
@@ -306,7 +310,6 @@ impl udp::HostIncomingDatagramStream for CapsockCtxView<'_> {
         if stream.scratch.capacity() < MAX_DATAGRAM {
             stream.scratch = Vec::with_capacity(MAX_DATAGRAM);
         }
-        let reg = udp.core.registration().map_err(|e| io_error(&e))?;
         let mut out = Vec::new();
         while out.len() < max {
             let budget = match ctx.recv_budget(MAX_DATAGRAM) {
@@ -314,19 +317,16 @@ impl udp::HostIncomingDatagramStream for CapsockCtxView<'_> {
                 Err(_) if !out.is_empty() => break,
                 Err(e) => return Err(wasi_error(e)),
             };
-            let mut guard = match reg.poll_read_ready(&mut noop_cx()) {
-                Poll::Pending => break,
-                Poll::Ready(Err(e)) if out.is_empty() => return Err(io_error(&e)),
-                Poll::Ready(Err(_)) => break,
-                Poll::Ready(Ok(g)) => g,
-            };
             let spare: &mut [MaybeUninit<u8>] = &mut stream.scratch.spare_capacity_mut()[..MAX_DATAGRAM];
-            let (n, from) = match guard.try_io(|_| udp.core.sock().recv_from(spare)) {
-                Err(_would_block) => break,
-                Ok(Ok(got)) => got,
-                Ok(Err(e)) if e.raw_os_error() == Some(libc::EINTR) => continue,
-                Ok(Err(_)) if !out.is_empty() => break,
-                Ok(Err(e)) => return Err(io_error(&e)),
+            let got = super::try_now(&udp.core, Interest::READABLE, stream.primed, || udp.core.sock().recv_from(&mut *spare));
+            let (n, from) = match got {
+                Ok(None) => {
+                    stream.primed = true;
+                    break;
+                }
+                Ok(Some(got)) => got,
+                Err(_) if !out.is_empty() => break,
+                Err(e) => return Err(io_error(&e)),
             };
             let Some(peer) = from.as_socket() else { continue };
             let judged = normalise(peer);
@@ -369,11 +369,12 @@ impl Pollable for IncomingDatagramStream {
 impl udp::HostOutgoingDatagramStream for CapsockCtxView<'_> {
     async fn check_send(&mut self, this: Resource<OutgoingDatagramStream>) -> SocketResult<u64> {
         let stream = self.table.get_mut(&this)?;
-        let reg = stream.udp.core.registration().map_err(|e| io_error(&e))?;
-        stream.permit = match reg.poll_write_ready(&mut noop_cx()) {
-            Poll::Ready(_) => MAX_DATAGRAMS,
-            Poll::Pending => 0,
-        };
+        if stream.full {
+            // Room again once the reactor says so.
+            let reg = stream.udp.core.registration().map_err(|e| io_error(&e))?;
+            stream.full = reg.poll_write_ready(&mut noop_cx()).is_pending();
+        }
+        stream.permit = if stream.full { 0 } else { MAX_DATAGRAMS };
         Ok(stream.permit as u64)
     }
 
@@ -391,7 +392,10 @@ impl udp::HostOutgoingDatagramStream for CapsockCtxView<'_> {
         for d in datagrams {
             match send_one(self.ctx, &udp, remote, d).await {
                 Ok(true) => sent += 1,
-                Ok(false) => break,
+                Ok(false) => {
+                    self.table.get_mut(&this)?.full = true;
+                    break;
+                }
                 Err(_) if sent > 0 => break,
                 Err(e) => return Err(e),
             }
@@ -445,26 +449,26 @@ async fn send_one(
             ctx.judge(Use::UdpSend, judged).await.map_err(wasi_error)?;
         }
     }
-    let reg = udp.core.registration().map_err(|e| io_error(&e))?;
-    let Poll::Ready(ready) = reg.poll_write_ready(&mut noop_cx()) else { return Ok(false) };
-    let mut guard = ready.map_err(|e| io_error(&e))?;
-    let result = guard.try_io(|_| match dest {
+    let result = super::try_now(&udp.core, Interest::WRITABLE, false, || match dest {
         Some(t) => udp.core.sock().send_to(&d.data, &t.into()),
         None => udp.core.sock().send(&d.data),
     });
     match result {
-        Err(_would_block) => Ok(false),
-        Ok(Ok(n)) => {
+        Ok(None) => Ok(false),
+        Ok(Some(n)) => {
             ctx.meter.add_sent(n);
             Ok(true)
         }
-        Ok(Err(e)) => Err(io_error(&e)),
+        Err(e) => Err(io_error(&e)),
     }
 }
 
 #[wasmtime_wasi::async_trait]
 impl Pollable for OutgoingDatagramStream {
     async fn ready(&mut self) {
+        if !self.full {
+            return;
+        }
         if let Ok(reg) = self.udp.core.registration() {
             drop(reg.writable().await);
         }

@@ -201,6 +201,19 @@ pub fn wasi_names_limits_and_audit() {
     }
 }
 
+/// `max_sockets` counts `wasi:sockets` sockets too (issue 10, finding 9):
+/// the sixth of five allowed fails with EMFILE.
+#[test]
+pub fn wasi_sockets_count_against_max_sockets() {
+    let mut o = opts(Policy::deny_all(), &["many_sockets", "50"]);
+    o.limits = Limits { max_sockets: 5, ..Limits::default() };
+    let r = expect_ok(o);
+    assert_eq!(r.get("sockets_held"), "5", "{}", r.text());
+    // wasi-libc reports `new-socket-limit` as EMFILE (WASI errno 33).
+    assert!(r.get("refused").contains("(os error 33)"), "{}", r.text());
+    assert_eq!(r.get("after_close"), "true");
+}
+
 /// An unbound UDP socket's implicit bind is audited as the ephemeral port it
 /// is, and the socket hears only the peers its rules name — even with a
 /// wildcard `listen udp` rule in the policy.
@@ -273,6 +286,146 @@ pub fn wasi_two_write_requests_do_not_stall() {
     // 20 stalls are at least 20 x 40 ms; 20 round trips take a few ms.
     assert!(fast < 400, "with TCP_NODELAY, {N} two-write requests took {fast} ms");
     assert!(slow >= 400, "without TCP_NODELAY the stall is back ({slow} ms): the test sees it");
+}
+
+/// A runtime whose guests get wasmtime-wasi's `wasi:sockets` (for the
+/// comparison below).
+fn wasmtime_sockets() -> &'static (capsock_host::Runtime, capsock_host::Guest) {
+    static RT: std::sync::OnceLock<(capsock_host::Runtime, capsock_host::Guest)> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        let rt = capsock_host::Runtime::builder().wasi_sockets(capsock_host::wasi::WasiSockets::Wasmtime).build().unwrap();
+        let path = GUESTS.iter().find(|(n, _)| *n == "wasi_spec").unwrap().1;
+        let g = rt.load_file(path).unwrap();
+        (rt, g)
+    })
+}
+
+/// What the WIT text documents for each call the `wasi_spec` guest makes
+/// (`invalid-state`, `concurrency-conflict`, `not-in-progress`, …), plus the
+/// policy's `access-denied`.
+const SPEC: &[(&str, &str)] = &[
+    ("tcp_family", "IpAddressFamily::Ipv4"),
+    ("tcp_fresh_is_listening", "false"),
+    ("tcp_fresh_local_address", "invalid-state"),
+    ("tcp_fresh_remote_address", "invalid-state"),
+    ("tcp_finish_bind_unstarted", "not-in-progress"),
+    ("tcp_finish_connect_unstarted", "not-in-progress"),
+    ("tcp_finish_listen_unstarted", "not-in-progress"),
+    ("tcp_listen_unbound", "invalid-state"),
+    ("tcp_shutdown_unconnected", "invalid-state"),
+    ("tcp_accept_unlistening", "invalid-state"),
+    ("tcp_bind_wrong_family", "invalid-argument"),
+    ("tcp_bind_multicast", "invalid-argument"),
+    ("tcp_connect_unspecified", "invalid-argument"),
+    ("tcp_connect_port_zero", "invalid-argument"),
+    ("tcp_connect_broadcast", "invalid-argument"),
+    ("tcp_backlog_zero", "invalid-argument"),
+    ("tcp_keepalive_idle_zero", "invalid-argument"),
+    ("tcp_keepalive_interval_zero", "invalid-argument"),
+    ("tcp_keepalive_count_zero", "invalid-argument"),
+    ("tcp_hop_limit_zero", "invalid-argument"),
+    ("tcp_rcvbuf_zero", "invalid-argument"),
+    ("tcp_sndbuf_zero", "invalid-argument"),
+    ("tcp_keepalive_roundtrip", "true"),
+    ("tcp_keepalive_count_roundtrip", "5"),
+    ("tcp_keepalive_idle_roundtrip", "7000000000"),
+    ("tcp_hop_limit_roundtrip", "42"),
+    ("tcp_rcvbuf_at_least_set", "true"),
+    ("tcp_bind_start", "ok"),
+    ("tcp_bind_during_bind", "concurrency-conflict"),
+    ("tcp_connect_during_bind", "concurrency-conflict"),
+    ("tcp_bind_finish", "ok"),
+    ("tcp_bind_finish_again", "not-in-progress"),
+    ("tcp_bound_port_nonzero", "true"),
+    ("tcp_bind_twice", "invalid-state"),
+    ("tcp_listening", "true"),
+    ("tcp_accept_nothing_pending", "would-block"),
+    ("tcp_connect_on_listener", "invalid-state"),
+    ("tcp_listen_twice", "invalid-state"),
+    ("tcp_backlog_on_listener", "ok"),
+    ("tcp_accepted_is_listening", "false"),
+    ("tcp_accepted_remote_is_client", "true"),
+    ("tcp_connected_finish_again", "not-in-progress"),
+    ("tcp_connected_connect_again", "invalid-state"),
+    ("tcp_connected_listen", "invalid-state"),
+    ("tcp_connected_bind", "invalid-state"),
+    ("tcp_stream_bytes", "ping"),
+    ("tcp_read_nothing_ready", "0"),
+    ("tcp_check_write_permits", "true"),
+    ("tcp_write_within_permit", "ok"),
+    ("tcp_shutdown_send", "ok"),
+    ("tcp_connect_during_connect", "concurrency-conflict"),
+    ("tcp_connect_refused", "connection-refused"),
+    ("tcp_after_refused_connect", "invalid-state"),
+    ("tcp_connect_denied", "access-denied"),
+    ("udp_family", "IpAddressFamily::Ipv4"),
+    ("udp_stream_unbound", "invalid-state"),
+    ("udp_local_unbound", "invalid-state"),
+    ("udp_remote_unconnected", "invalid-state"),
+    ("udp_finish_bind_unstarted", "not-in-progress"),
+    ("udp_hop_limit_zero", "invalid-argument"),
+    ("udp_bind_multicast", "invalid-argument"),
+    ("udp_bind_during_bind", "concurrency-conflict"),
+    ("udp_bind_twice", "invalid-state"),
+    ("udp_stream_unspecified_remote", "invalid-argument"),
+    ("udp_check_send_permits", "true"),
+    ("udp_send_without_address", "invalid-argument"),
+    ("udp_send_to_self", "ok"),
+    ("udp_received", "to self"),
+    ("udp_receive_zero", "0"),
+    ("udp_connected_remote", "true"),
+    ("udp_connected_send_elsewhere", "invalid-argument"),
+    ("lookup_ipv4_literal", "127.0.0.1"),
+    ("lookup_ipv6_literal", "(0, 0, 0, 0, 0, 0, 0, 1)"),
+    ("lookup_invalid_name", "start:invalid-argument"),
+    ("lookup_denied_name", "next:access-denied"),
+    ("lookup_granted_name", "127.0.0.1"),
+];
+
+/// Each `wasi:sockets` call behaves as the WIT documents it: the state
+/// machine (bind, connect, listen in two phases), its error codes, the
+/// streams, UDP and name lookup, called directly without libc. The same
+/// guest under wasmtime-wasi's implementation shows where the two differ
+/// (printed; only capsock's is held to the text).
+#[test]
+pub fn wasi_spec() {
+    let denied = closed_port("127.0.0.1");
+    let p = Policy::from_rules(
+        ["listen tcp://127.0.0.1:*", "connect tcp://127.0.0.1:*", "listen udp://127.0.0.1:*", "connect udp://127.0.0.1:*", "connect tcp://db.test:*"],
+        [format!("connect tcp://127.0.0.1:{denied}").as_str()],
+    )
+    .unwrap();
+    let o = RunOptions { policy: std::sync::Arc::new(p.clone()), ..RunOptions::new(Policy::deny_all()) }
+        .capture()
+        .arg(denied.to_string())
+        .host("db.test", ["127.0.0.1".parse().unwrap()]);
+    let exit = run_with("wasi_spec", o);
+    let r = Report::from_exit(&exit);
+    assert_eq!(exit.code, 0, "{}\n{}", r.text(), String::from_utf8_lossy(&exit.stderr));
+    let wrong: Vec<String> = SPEC
+        .iter()
+        .filter(|(k, v)| r.get(k) != *v)
+        .map(|(k, v)| format!("{k}: documented {v}, got {}", r.get(k)))
+        .collect();
+    assert!(wrong.is_empty(), "calls that differ from the WIT text:\n{}\n{}", wrong.join("\n"), r.text());
+
+    let (rt, g) = wasmtime_sockets();
+    let o = RunOptions { policy: std::sync::Arc::new(p), ..RunOptions::new(Policy::deny_all()) }.capture().arg(denied.to_string());
+    match tokio().block_on(async { tokio::time::timeout(GUEST_DEADLINE, rt.run(g, o)).await }) {
+        Ok(Ok(exit)) => {
+            let w = Report::from_exit(&exit);
+            for (k, v) in SPEC {
+                if w.get(k) != *v {
+                    eprintln!("wasmtime-wasi differs: {k}: documented {v}, wasmtime-wasi gives {}", w.get(k));
+                }
+            }
+        }
+        Ok(Err(e)) => match e.downcast_ref::<capsock_host::Trapped>() {
+            Some(t) => eprintln!("under wasmtime-wasi the guest trapped: {:#}\n{}", t.error, String::from_utf8_lossy(&t.stdout)),
+            None => eprintln!("under wasmtime-wasi: {e:#}"),
+        },
+        Err(_) => eprintln!("under wasmtime-wasi the guest ran past its deadline"),
+    }
 }
 
 /// Every guest program of the `wasi` suite has a test here.

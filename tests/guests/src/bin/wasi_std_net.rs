@@ -12,6 +12,7 @@
 //! - `names NAME PORT OTHER`: connect by name, then to a name outside the
 //!   rules, then three connections where two are allowed.
 //! - `two_writes HOST PORT N`: N requests written in two writes each.
+//! - `many_sockets N`: open N UDP sockets (or as many as allowed).
 //! - `udp_filter HOST PORT`: an unbound socket sends (implicit bind), then
 //!   reports every datagram it receives within a second.
 use capsock_test_guests::{arg, report};
@@ -151,6 +152,23 @@ fn main() {
                 }
             }
             report("heard", heard.join(","));
+        }
+        "many_sockets" => {
+            let n: usize = arg(1);
+            let mut held = Vec::new();
+            for _ in 0..n {
+                match UdpSocket::bind("127.0.0.1:0") {
+                    Ok(u) => held.push(u),
+                    Err(e) => {
+                        report("refused", e);
+                        break;
+                    }
+                }
+            }
+            report("sockets_held", held.len());
+            drop(held);
+            // Closing frees the places again.
+            report("after_close", UdpSocket::bind("127.0.0.1:0").is_ok());
         }
         m => panic!("unknown mode {m}"),
     }
