@@ -3,7 +3,7 @@
 //! VM vary run to run; ratios within a run do not).
 //!
 //! Run with `cargo run --release -p capsock-examples --bin bench` (add
-//! `-- python` or `-- tls` for those rows alone).
+//! `-- python`, `-- tls` or `-- wasi` for those rows alone).
 
 use capsock_host::python::BuildOptions;
 use capsock_host::{Guest, Policy, RunOptions, Runtime};
@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 use wasmtime::PoolingAllocationConfig;
 
 include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+
+#[path = "std_net_work.rs"]
+mod work;
 
 const ROUNDS: usize = 20_000;
 const MIB: usize = 512;
@@ -314,7 +317,13 @@ fn tls_run(
                 .into_iter()
                 .fold(RunOptions::new(policy).capture().arg(mode), |o, a| o.arg(a));
             opts.env.push(("CA_PEM".into(), ca_pem));
-            let exit = rt.block_on(runtime.run(g, opts)).unwrap();
+            let exit = match rt.block_on(runtime.run(g, opts)) {
+                Ok(exit) => exit,
+                Err(e) => match e.downcast_ref::<capsock_host::Trapped>() {
+                    Some(t) => panic!("{mode}: {}", String::from_utf8_lossy(&t.stderr)),
+                    None => panic!("{mode}: {e:#}"),
+                },
+            };
             assert_eq!(exit.code, 0, "{}", String::from_utf8_lossy(&exit.stderr));
             elapsed_s(&exit.stdout)
         }
@@ -402,6 +411,172 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The native peer of a std::net workload, for `n` operations.
+fn std_net_server(mode: &'static str, n: usize) -> (u16, thread::JoinHandle<()>) {
+    if mode.starts_with("udp") {
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = u.local_addr().unwrap().port();
+        let h = thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            for _ in 0..n {
+                let (k, from) = u.recv_from(&mut buf).unwrap();
+                u.send_to(&buf[..k], from).unwrap();
+            }
+        });
+        return (port, h);
+    }
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = thread::spawn(move || {
+        if mode == "connects" {
+            for _ in 0..n {
+                drop(l.accept().unwrap());
+            }
+            return;
+        }
+        let (mut s, _) = l.accept().unwrap();
+        s.set_nodelay(true).unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        match mode {
+            "two_writes" => {
+                let mut w = s.try_clone().unwrap();
+                let mut r = BufReader::new(s);
+                let mut line = String::new();
+                while r.read_line(&mut line).unwrap_or(0) > 0 {
+                    w.write_all(b"ok\n").unwrap();
+                    line.clear();
+                }
+            }
+            "bulk_recv" => {
+                let mut len = [0u8; 4];
+                s.read_exact(&mut len).unwrap();
+                let chunk = vec![3u8; 1 << 20];
+                for _ in 0..u32::from_be_bytes(len) {
+                    s.write_all(&chunk).unwrap();
+                }
+            }
+            _ => loop {
+                let k = s.read(&mut buf).unwrap();
+                if k == 0 {
+                    break;
+                }
+                if mode == "rtt" {
+                    s.write_all(&buf[..k]).unwrap();
+                }
+            },
+        }
+    });
+    (port, h)
+}
+
+/// Process CPU time (user + system) so far, in seconds.
+fn cpu_s() -> f64 {
+    // SAFETY: an all-zero rusage is a valid out-value for getrusage.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid out-pointer of the right type.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+/// One std::net workload run natively (`runtime` None) or as the
+/// `bench_std_net` guest: (wall seconds, CPU seconds of this process).
+fn std_net_once(
+    rt: &tokio::runtime::Runtime,
+    runtime: Option<(&Runtime, &Guest)>,
+    mode: &'static str,
+    n: usize,
+) -> (f64, f64) {
+    let (port, h) = std_net_server(mode, n);
+    let cpu0 = cpu_s();
+    let wall = match runtime {
+        None => work::run(mode, port, n),
+        Some((runtime, g)) => {
+            let scheme = if mode.starts_with("udp") { "udp" } else { "tcp" };
+            let connect = format!("connect {scheme}://127.0.0.1:{port}");
+            // wasmtime-wasi judges the UDP client's bind to 127.0.0.1:0 as
+            // a bind; capsock's takes it for the ephemeral port it is.
+            let policy = Policy::from_rules([connect.as_str(), "listen udp://127.0.0.1:0"], []).unwrap();
+            let opts = [mode.to_string(), port.to_string(), n.to_string()]
+                .into_iter()
+                .fold(RunOptions::new(policy).capture(), |o, a| o.arg(a));
+            let exit = match rt.block_on(runtime.run(g, opts)) {
+                Ok(exit) => exit,
+                Err(e) => match e.downcast_ref::<capsock_host::Trapped>() {
+                    Some(t) => panic!("{mode}: {}", String::from_utf8_lossy(&t.stderr)),
+                    None => panic!("{mode}: {e:#}"),
+                },
+            };
+            assert_eq!(exit.code, 0, "{}", String::from_utf8_lossy(&exit.stderr));
+            elapsed_s(&exit.stdout)
+        }
+    };
+    let cpu = cpu_s() - cpu0;
+    h.join().unwrap();
+    (wall, cpu)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The same std::net program natively, on capsock's own wasi:sockets and
+/// on wasmtime-wasi's, interleaved (5 repetitions, medians). Ratios are
+/// time (or CPU) per operation against native: 1.00 is the OS's speed.
+fn wasi_rows(rt: &tokio::runtime::Runtime) {
+    use capsock_host::wasi::WasiSockets;
+    let path = GUESTS.iter().find(|(g, _)| *g == "bench_std_net").unwrap().1;
+    let capsock_rt = Runtime::builder().wasi_sockets(WasiSockets::Capsock).build().unwrap();
+    let wasmtime_rt = Runtime::builder().wasi_sockets(WasiSockets::Wasmtime).build().unwrap();
+    let capsock_g = capsock_rt.load_file(path).unwrap();
+    let wasmtime_g = wasmtime_rt.load_file(path).unwrap();
+    println!(
+        "{:<44} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "std::net guest (current-thread)", "native", "capsock", "wasmtime", "cpu nat", "cpu cap", "cpu wt"
+    );
+    let rows: [(&'static str, &str, usize, &str); 7] = [
+        ("rtt", "TCP round trip, 32 B", 5000, "µs"),
+        ("two_writes", "request in two writes", 200, "µs"),
+        ("bulk", "TCP bulk send, 64 KiB writes", 256, "MiB"),
+        ("bulk_recv", "TCP bulk receive", 256, "MiB"),
+        ("connects", "sequential connect + close", 1000, "µs"),
+        ("udp", "UDP round trip, 64 B, connected", 5000, "µs"),
+        ("udp_sendto", "UDP round trip, 64 B, send_to/recv_from", 5000, "µs"),
+    ];
+    for (mode, label, n, unit) in rows {
+        // Wasmtime-wasi stalls ~40 ms a request on two writes: fewer of them.
+        let n_wt = if mode == "two_writes" { 20 } else { n };
+        let (mut nat, mut cap, mut wt) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut cn, mut cc, mut cw) = (Vec::new(), Vec::new(), Vec::new());
+        std_net_once(rt, Some((&capsock_rt, &capsock_g)), mode, n.min(100));
+        for _ in 0..5 {
+            let (w, c) = std_net_once(rt, None, mode, n);
+            nat.push(w / n as f64);
+            cn.push(c / n as f64);
+            let (w, c) = std_net_once(rt, Some((&capsock_rt, &capsock_g)), mode, n);
+            cap.push(w / n as f64);
+            cc.push(c / n as f64);
+            let (w, c) = std_net_once(rt, Some((&wasmtime_rt, &wasmtime_g)), mode, n_wt);
+            wt.push(w / n_wt as f64);
+            cw.push(c / n_wt as f64);
+        }
+        let (nat, cap, wt) = (median(nat), median(cap), median(wt));
+        let (cn, cc, cw) = (median(cn), median(cc), median(cw));
+        let shown = if unit == "MiB" { format!("{:.0} MiB/s", 1.0 / nat) } else { format!("{:.1} µs", nat * 1e6) };
+        println!(
+            "{:<44} {:>10} {:>8.2}x {:>8.2}x {:>7.1}µs {:>8.2}x {:>8.2}x",
+            format!("{label}, {n}x"),
+            shown,
+            cap / nat,
+            wt / nat,
+            cn * 1e6,
+            cc / cn,
+            cw / cn
+        );
+    }
+}
+
 fn main() {
     // 'static: the memory row spawns guests onto the runtime.
     let runtime: &'static Runtime = Box::leak(Box::new(Runtime::new().unwrap()));
@@ -417,6 +592,10 @@ fn main() {
     ];
     if only_python {
         python_rows(&runtimes[1].1, runtime);
+        return;
+    }
+    if only.as_deref() == Some("wasi") {
+        wasi_rows(&runtimes[1].1);
         return;
     }
     if only.as_deref() == Some("tls") {
@@ -460,6 +639,7 @@ fn main() {
             g / n
         );
     }
+    wasi_rows(&runtimes[1].1);
     tls_rows(&runtimes[1].1, runtime);
     python_rows(&runtimes[1].1, runtime);
 }

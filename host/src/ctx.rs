@@ -70,6 +70,8 @@ pub struct CapsockCtx {
     /// Connected stream sockets now open, by kernel socket inode, with how
     /// many filenos hold each.
     pub(crate) connections: HashMap<u64, usize>,
+    /// The last key handed to a `wasi:sockets` connection.
+    pub(crate) unnumbered_keys: u64,
     /// When recent `connect` calls were made (at most
     /// `max_connects_per_second` entries).
     pub(crate) connect_times: VecDeque<Instant>,
@@ -286,6 +288,7 @@ impl CapsockCtxBuilder {
             wasi_nodelay: self.wasi_nodelay,
             resolved: HashMap::new(),
             connections: HashMap::new(),
+            unnumbered_keys: 0,
             connect_times: VecDeque::new(),
             lookups: Arc::new(tokio::sync::Semaphore::new(crate::resolver::MAX_LOOKUPS_PER_INSTANCE)),
         }

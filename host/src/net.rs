@@ -129,7 +129,12 @@ pub struct Core {
 impl Core {
     pub(crate) fn new(sock: Socket, family: i32, ty: i32, proto: i32) -> io::Result<Core> {
         sock.set_nonblocking(true)?;
-        Ok(Core {
+        Ok(Core::from_nonblocking(sock, family, ty, proto))
+    }
+
+    /// A socket created non-blocking already (`SOCK_NONBLOCK`): no fcntl.
+    pub(crate) fn from_nonblocking(sock: Socket, family: i32, ty: i32, proto: i32) -> Core {
+        Core {
             reg: OnceLock::new(),
             sock,
             family,
@@ -148,7 +153,7 @@ impl Core {
             unix_name: None,
             unix_peer: None,
             tls_only: None,
-        })
+        }
     }
 
     pub(crate) fn sock(&self) -> &Socket {
@@ -445,12 +450,15 @@ impl CapsockCtx {
         }
     }
 
-    /// Count `sock` as a connection (by its kernel socket): its inode, to
-    /// release when it closes.
-    pub(crate) fn hold_connection(&mut self, sock: &Socket) -> Option<u64> {
-        let ino = socket_inode(sock)?;
-        *self.connections.entry(ino).or_insert(0) += 1;
-        Some(ino)
+    /// Count a `wasi:sockets` connection: the key to release when it
+    /// closes. `wasi:sockets` cannot duplicate or pass a socket, so a key
+    /// of its own (no `fstat` for the inode) names it; the top bit keeps
+    /// these keys apart from inodes.
+    pub(crate) fn hold_connection(&mut self) -> u64 {
+        self.unnumbered_keys += 1;
+        let key = (1 << 63) | self.unnumbered_keys;
+        *self.connections.entry(key).or_insert(0) += 1;
+        key
     }
 
     pub(crate) fn release_connection(&mut self, ino: u64) {
@@ -572,7 +580,7 @@ mod tests {
 
     #[test]
     fn budgets_allow_a_short_call_then_refuse() {
-        let mut net = ctx(Limits { max_bytes_sent: Some(10), ..Limits::default() });
+        let net = ctx(Limits { max_bytes_sent: Some(10), ..Limits::default() });
         assert_eq!(net.send_budget(4).unwrap(), 4);
         net.meter.add_sent(8);
         assert_eq!(net.send_budget(4).unwrap(), 2);

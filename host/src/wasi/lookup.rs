@@ -55,7 +55,7 @@ impl Host for CapsockCtxView<'_> {
 }
 
 impl HostResolveAddressStream for CapsockCtxView<'_> {
-    async fn resolve_next_address(&mut self, this: Resource<ResolveAddressStream>) -> SocketResult<Option<IpAddress>> {
+    fn resolve_next_address(&mut self, this: Resource<ResolveAddressStream>) -> SocketResult<Option<IpAddress>> {
         let stream = self.table.get_mut(&this)?;
         match &mut stream.0 {
             Ok(ips) => Ok(ips.next().map(IpAddress::from)),
@@ -67,11 +67,11 @@ impl HostResolveAddressStream for CapsockCtxView<'_> {
         }
     }
 
-    async fn subscribe(&mut self, this: Resource<ResolveAddressStream>) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe(&mut self, this: Resource<ResolveAddressStream>) -> wasmtime::Result<Resource<DynPollable>> {
         wasmtime_wasi::p2::subscribe(self.table, this)
     }
 
-    async fn drop(&mut self, this: Resource<ResolveAddressStream>) -> wasmtime::Result<()> {
+    fn drop(&mut self, this: Resource<ResolveAddressStream>) -> wasmtime::Result<()> {
         self.table.delete(this)?;
         Ok(())
     }

@@ -69,7 +69,19 @@ pub(crate) mod generated {
     wasmtime::component::bindgen!({
         path: "wit-wasi",
         world: "capsock:wasi-host/sockets",
-        imports: { default: async | trappable },
+        // Only what judges an address (the hook may take its time) or
+        // resolves a name waits; the rest are plain calls, without the
+        // boxed future an async host call costs.
+        imports: {
+            "wasi:sockets/tcp.[method]tcp-socket.start-bind": async | trappable,
+            "wasi:sockets/tcp.[method]tcp-socket.start-connect": async | trappable,
+            "wasi:sockets/tcp.[method]tcp-socket.start-listen": async | trappable,
+            "wasi:sockets/udp.[method]udp-socket.start-bind": async | trappable,
+            "wasi:sockets/udp.[method]udp-socket.stream": async | trappable,
+            "wasi:sockets/udp.[method]outgoing-datagram-stream.send": async | trappable,
+            "wasi:sockets/ip-name-lookup.resolve-addresses": async | trappable,
+            default: trappable,
+        },
         trappable_error_type: {
             "wasi:sockets/network.error-code" => wasmtime_wasi::p2::SocketError,
         },
@@ -261,7 +273,8 @@ impl Family {
         match (self, ip) {
             (Family::V4, IpAddr::V4(_)) => true,
             (Family::V6, IpAddr::V6(v6)) => {
-                let compatible = matches!(v6.segments(), [0, 0, 0, 0, 0, 0, _, _]) && !v6.is_unspecified() && !v6.is_loopback();
+                let compatible =
+                    matches!(v6.segments(), [0, 0, 0, 0, 0, 0, _, _]) && !v6.is_unspecified() && !v6.is_loopback();
                 !compatible && v6.to_ipv4_mapped().is_none()
             }
             _ => false,
@@ -307,8 +320,7 @@ pub(crate) fn try_now<T>(
 ) -> io::Result<Option<T>> {
     let reg = core.registration()?;
     let mut cx = noop_cx();
-    let polled =
-        if interest.is_readable() { reg.poll_read_ready(&mut cx) } else { reg.poll_write_ready(&mut cx) };
+    let polled = if interest.is_readable() { reg.poll_read_ready(&mut cx) } else { reg.poll_write_ready(&mut cx) };
     let result = match polled {
         std::task::Poll::Ready(Ok(mut guard)) => match guard.try_io(|_| op()) {
             Err(_would_block) => return Ok(None),

@@ -27,8 +27,8 @@ use socket2::{Socket, Type};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::task::Poll;
-use tokio::io::Interest;
 use std::time::Duration;
+use tokio::io::Interest;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddressFamily, IpSocketAddress, Network};
 use wasmtime_wasi::p2::{
@@ -47,12 +47,14 @@ const LINGER: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 enum State {
     /// Created; `bound` once `finish-bind` is done.
-    Default { bound: bool },
+    Default {
+        bound: bool,
+    },
     BindStarted,
     ListenStarted,
     Listening,
-    /// `connect(2)` started; `Some` when it already failed.
-    Connecting(Option<ErrorCode>),
+    /// `connect(2)` started to this address; `Err` when it already failed.
+    Connecting(Result<SocketAddr, ErrorCode>),
     Connected,
     /// A connect failed (its error already reported).
     Closed,
@@ -104,7 +106,13 @@ impl CapsockCtxView<'_> {
     ) -> SocketResult<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
         let core = Arc::clone(&self.table.get(this)?.core);
         let io = self.io(&core);
-        let writer = Arc::new(tokio::sync::Mutex::new(Writer { io: io.clone(), pending: Bytes::new(), permit: 0, failed: None, shut: false }));
+        let writer = Arc::new(tokio::sync::Mutex::new(Writer {
+            io: io.clone(),
+            pending: Bytes::new(),
+            permit: 0,
+            failed: None,
+            shut: false,
+        }));
         self.table.get_mut(this)?.writer = Some(Arc::clone(&writer));
         let input: DynInputStream = Box::new(Reader { io, closed: false, primed: false });
         let output: DynOutputStream = Box::new(TcpWriter(writer));
@@ -115,7 +123,7 @@ impl CapsockCtxView<'_> {
 }
 
 fn new_socket(family: Family) -> std::io::Result<Socket> {
-    let sock = Socket::new(family.domain(), Type::STREAM, Some(socket2::Protocol::TCP))?;
+    let sock = Socket::new(family.domain(), Type::STREAM.nonblocking().cloexec(), Some(socket2::Protocol::TCP))?;
     if family == Family::V6 {
         sock.set_only_v6(true)?;
     }
@@ -123,14 +131,14 @@ fn new_socket(family: Family) -> std::io::Result<Socket> {
 }
 
 impl tcp_create_socket::Host for CapsockCtxView<'_> {
-    async fn create_tcp_socket(&mut self, family: IpAddressFamily) -> SocketResult<Resource<TcpSocket>> {
+    fn create_tcp_socket(&mut self, family: IpAddressFamily) -> SocketResult<Resource<TcpSocket>> {
         let family = Family::of(family);
         self.ctx.reserve(1).map_err(wasi_error)?;
         let sock = new_socket(family).map_err(|e| io_error(&e))?;
         if self.ctx.wasi_nodelay {
             sock.set_tcp_nodelay(true).map_err(|e| io_error(&e))?;
         }
-        let core = Core::new(sock, family.linux(), libc::SOCK_STREAM, 0).map_err(|e| io_error(&e))?;
+        let core = Core::from_nonblocking(sock, family.linux(), libc::SOCK_STREAM, 0);
         self.ctx.open_unnumbered().map_err(wasi_error)?;
         let socket = TcpSocket {
             core: Arc::new(core),
@@ -195,7 +203,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok(())
     }
 
-    async fn finish_bind(&mut self, this: Resource<TcpSocket>) -> SocketResult<()> {
+    fn finish_bind(&mut self, this: Resource<TcpSocket>) -> SocketResult<()> {
         let s = self.table.get_mut(&this)?;
         if !matches!(s.state, State::BindStarted) {
             return Err(ErrorCode::NotInProgress.into());
@@ -236,40 +244,45 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
             core.forget_registration();
         }
         let started = match s.core.sock().connect(&addr.into()) {
-            Ok(()) => None,
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => None,
-            Err(e) => Some(code(e.raw_os_error().unwrap_or(libc::EIO))),
+            Ok(()) => Ok(addr),
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(addr),
+            Err(e) => Err(code(e.raw_os_error().unwrap_or(libc::EIO))),
         };
         s.state = State::Connecting(started);
-        if started.is_none() {
-            let sock = Arc::clone(&s.core);
-            let ino = self.ctx.hold_connection(sock.sock());
-            self.table.get_mut(&this)?.connection = ino;
+        if started.is_ok() {
+            let key = self.ctx.hold_connection();
+            self.table.get_mut(&this)?.connection = Some(key);
         }
         Ok(())
     }
 
-    async fn finish_connect(
+    fn finish_connect(
         &mut self,
         this: Resource<TcpSocket>,
     ) -> SocketResult<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
         let s = self.table.get_mut(&this)?;
-        let failed = match &s.state {
-            State::Connecting(Some(e)) => Some(*e),
-            State::Connecting(None) => {
+        let failed = match s.state {
+            State::Connecting(Err(e)) => Some(e),
+            State::Connecting(Ok(addr)) => {
                 let reg = s.core.registration().map_err(|e| io_error(&e))?;
                 let Poll::Ready(ready) = reg.poll_write_ready(&mut noop_cx()) else {
                     return Err(ErrorCode::WouldBlock.into());
                 };
                 let mut guard = ready.map_err(|e| io_error(&e))?;
-                match s.core.sock().take_error() {
-                    Ok(Some(e)) | Err(e) => Some(code(e.raw_os_error().unwrap_or(libc::EIO))),
-                    Ok(None) if s.core.sock().peer_addr().is_ok() => None,
-                    Ok(None) => {
-                        // Woken before the handshake ended.
-                        guard.clear_ready();
-                        return Err(ErrorCode::WouldBlock.into());
-                    }
+                // Writable: the handshake ended. A second connect(2) says how
+                // (one syscall: 0 or EISCONN, or the handshake's error).
+                match s.core.sock().connect(&addr.into()) {
+                    Ok(()) => None,
+                    Err(e) => match e.raw_os_error() {
+                        Some(libc::EISCONN) => None,
+                        Some(libc::EALREADY | libc::EINPROGRESS | libc::EINTR) => {
+                            // Woken before the handshake ended.
+                            guard.clear_ready();
+                            return Err(ErrorCode::WouldBlock.into());
+                        }
+                        Some(errno) => Some(code(errno)),
+                        None => Some(ErrorCode::Unknown),
+                    },
                 }
             }
             _ => return Err(ErrorCode::NotInProgress.into()),
@@ -308,7 +321,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok(())
     }
 
-    async fn finish_listen(&mut self, this: Resource<TcpSocket>) -> SocketResult<()> {
+    fn finish_listen(&mut self, this: Resource<TcpSocket>) -> SocketResult<()> {
         let s = self.table.get_mut(&this)?;
         if !matches!(s.state, State::ListenStarted) {
             return Err(ErrorCode::NotInProgress.into());
@@ -317,7 +330,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok(())
     }
 
-    async fn accept(
+    fn accept(
         &mut self,
         this: Resource<TcpSocket>,
     ) -> SocketResult<(Resource<TcpSocket>, Resource<DynInputStream>, Resource<DynOutputStream>)> {
@@ -330,7 +343,8 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         self.ctx.reserve(1).map_err(wasi_error)?;
         self.ctx.check_connections().map_err(wasi_error)?;
         let primed = std::mem::replace(&mut self.table.get_mut(&this)?.primed, true);
-        let (sock, _peer) = match super::try_now(&core, Interest::READABLE, primed, || core.sock().accept()) {
+        let (sock, _peer) = match super::try_now(&core, Interest::READABLE, primed, || accept_nonblocking(core.sock()))
+        {
             Ok(None) => return Err(ErrorCode::WouldBlock.into()),
             Err(e) => {
                 return Err(match e.raw_os_error() {
@@ -356,9 +370,9 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         if self.ctx.wasi_nodelay {
             let _ = sock.set_tcp_nodelay(true);
         }
-        let accepted = Core::new(sock, family.linux(), libc::SOCK_STREAM, 0).map_err(|e| io_error(&e))?;
+        let accepted = Core::from_nonblocking(sock, family.linux(), libc::SOCK_STREAM, 0);
         self.ctx.open_unnumbered().map_err(wasi_error)?;
-        let connection = self.ctx.hold_connection(accepted.sock());
+        let connection = Some(self.ctx.hold_connection());
         let socket = TcpSocket {
             core: Arc::new(accepted),
             family,
@@ -380,7 +394,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok((socket, input, output))
     }
 
-    async fn local_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
+    fn local_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
         let s = self.table.get(&this)?;
         match s.state {
             // `connect-in-progress` counts as bound (the WIT's note on
@@ -394,7 +408,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok(addr.as_socket().ok_or(ErrorCode::InvalidState)?.into())
     }
 
-    async fn remote_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
+    fn remote_address(&mut self, this: Resource<TcpSocket>) -> SocketResult<IpSocketAddress> {
         let s = self.table.get(&this)?;
         if !matches!(s.state, State::Connected) {
             return Err(ErrorCode::InvalidState.into());
@@ -403,15 +417,15 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok(addr.as_socket().ok_or(ErrorCode::InvalidState)?.into())
     }
 
-    async fn is_listening(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<bool> {
+    fn is_listening(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<bool> {
         Ok(matches!(self.table.get(&this)?.state, State::Listening))
     }
 
-    async fn address_family(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<IpAddressFamily> {
+    fn address_family(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<IpAddressFamily> {
         Ok(self.table.get(&this)?.family.wasi())
     }
 
-    async fn set_listen_backlog_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+    fn set_listen_backlog_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
         if value == 0 {
             return Err(ErrorCode::InvalidArgument.into());
         }
@@ -427,38 +441,38 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok(())
     }
 
-    async fn keep_alive_enabled(&mut self, this: Resource<TcpSocket>) -> SocketResult<bool> {
+    fn keep_alive_enabled(&mut self, this: Resource<TcpSocket>) -> SocketResult<bool> {
         self.table.get(&this)?.core.sock().keepalive().map_err(|e| io_error(&e))
     }
 
-    async fn set_keep_alive_enabled(&mut self, this: Resource<TcpSocket>, value: bool) -> SocketResult<()> {
+    fn set_keep_alive_enabled(&mut self, this: Resource<TcpSocket>, value: bool) -> SocketResult<()> {
         super::judge_option(self, libc::SOL_SOCKET, libc::SO_KEEPALIVE)?;
         self.table.get(&this)?.core.sock().set_keepalive(value).map_err(|e| io_error(&e))
     }
 
-    async fn keep_alive_idle_time(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+    fn keep_alive_idle_time(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
         let d = self.table.get(&this)?.core.sock().tcp_keepalive_time().map_err(|e| io_error(&e))?;
         Ok(nanos(d))
     }
 
-    async fn set_keep_alive_idle_time(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+    fn set_keep_alive_idle_time(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
         set_keepalive_secs(self, &this, libc::TCP_KEEPIDLE, value)
     }
 
-    async fn keep_alive_interval(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+    fn keep_alive_interval(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
         let d = self.table.get(&this)?.core.sock().tcp_keepalive_interval().map_err(|e| io_error(&e))?;
         Ok(nanos(d))
     }
 
-    async fn set_keep_alive_interval(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+    fn set_keep_alive_interval(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
         set_keepalive_secs(self, &this, libc::TCP_KEEPINTVL, value)
     }
 
-    async fn keep_alive_count(&mut self, this: Resource<TcpSocket>) -> SocketResult<u32> {
+    fn keep_alive_count(&mut self, this: Resource<TcpSocket>) -> SocketResult<u32> {
         self.table.get(&this)?.core.sock().tcp_keepalive_retries().map_err(|e| io_error(&e))
     }
 
-    async fn set_keep_alive_count(&mut self, this: Resource<TcpSocket>, value: u32) -> SocketResult<()> {
+    fn set_keep_alive_count(&mut self, this: Resource<TcpSocket>, value: u32) -> SocketResult<()> {
         if value == 0 {
             return Err(ErrorCode::InvalidArgument.into());
         }
@@ -467,12 +481,12 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         super::set_int(self.table.get(&this)?.core.sock(), libc::IPPROTO_TCP, libc::TCP_KEEPCNT, value)
     }
 
-    async fn hop_limit(&mut self, this: Resource<TcpSocket>) -> SocketResult<u8> {
+    fn hop_limit(&mut self, this: Resource<TcpSocket>) -> SocketResult<u8> {
         let s = self.table.get(&this)?;
         super::hop_limit(s.core.sock(), s.family)
     }
 
-    async fn set_hop_limit(&mut self, this: Resource<TcpSocket>, value: u8) -> SocketResult<()> {
+    fn set_hop_limit(&mut self, this: Resource<TcpSocket>, value: u8) -> SocketResult<()> {
         let family = self.table.get(&this)?.family;
         let (level, name) = match family {
             Family::V4 => (libc::IPPROTO_IP, libc::IP_TTL),
@@ -484,33 +498,33 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         super::set_hop_limit(self.table.get(&this)?.core.sock(), family, value)
     }
 
-    async fn receive_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+    fn receive_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
         super::buffer_size(self.table.get(&this)?.core.sock().recv_buffer_size())
     }
 
-    async fn set_receive_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+    fn set_receive_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
         if value != 0 {
             super::judge_option(self, libc::SOL_SOCKET, libc::SO_RCVBUF)?;
         }
         super::set_buffer_size(self.table.get(&this)?.core.sock(), true, value)
     }
 
-    async fn send_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
+    fn send_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
         super::buffer_size(self.table.get(&this)?.core.sock().send_buffer_size())
     }
 
-    async fn set_send_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
+    fn set_send_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
         if value != 0 {
             super::judge_option(self, libc::SOL_SOCKET, libc::SO_SNDBUF)?;
         }
         super::set_buffer_size(self.table.get(&this)?.core.sock(), false, value)
     }
 
-    async fn subscribe(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<Resource<DynPollable>> {
         wasmtime_wasi::p2::subscribe(self.table, this)
     }
 
-    async fn shutdown(&mut self, this: Resource<TcpSocket>, how: ShutdownType) -> SocketResult<()> {
+    fn shutdown(&mut self, this: Resource<TcpSocket>, how: ShutdownType) -> SocketResult<()> {
         let s = self.table.get(&this)?;
         if !matches!(s.state, State::Connected) {
             return Err(ErrorCode::InvalidState.into());
@@ -531,11 +545,32 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         Ok(())
     }
 
-    async fn drop(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<()> {
+    fn drop(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<()> {
         let s = self.table.delete(this)?;
         self.ctx.close_unnumbered(s.connection);
         Ok(())
     }
+}
+
+/// accept4(2) with `SOCK_NONBLOCK | SOCK_CLOEXEC`: the accepted socket
+/// needs no fcntl.
+fn accept_nonblocking(listener: &Socket) -> std::io::Result<(Socket, socket2::SockAddr)> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: `try_init` hands accept4 a sockaddr_storage and its length to
+    // fill; the descriptor accept4 returns is new and owned by nobody else.
+    let (fd, addr) = unsafe {
+        socket2::SockAddr::try_init(|storage, len| {
+            let fd = libc::accept4(
+                listener.as_raw_fd(),
+                storage.cast::<libc::sockaddr>(),
+                len,
+                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            );
+            if fd < 0 { Err(std::io::Error::last_os_error()) } else { Ok(fd) }
+        })
+    }?;
+    // SAFETY: `fd` is a fresh socket descriptor from accept4, owned here.
+    Ok((unsafe { Socket::from_raw_fd(fd) }, addr))
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -581,7 +616,7 @@ impl Pollable for TcpSocket {
     async fn ready(&mut self) {
         let Ok(reg) = self.core.registration() else { return };
         match self.state {
-            State::Connecting(None) => drop(reg.writable().await),
+            State::Connecting(Ok(_)) => drop(reg.writable().await),
             State::Listening => drop(reg.readable().await),
             _ => {}
         }
@@ -627,7 +662,8 @@ impl InputStream for Reader {
         if size == 0 {
             return Ok(Bytes::new());
         }
-        let want = self.io.budget(size.min(MAX_READ), self.io.meter.received(), self.io.max_received, "max_bytes_received")?;
+        let want =
+            self.io.budget(size.min(MAX_READ), self.io.meter.received(), self.io.max_received, "max_bytes_received")?;
         let core = Arc::clone(&self.io.core);
         let mut buf = BytesMut::with_capacity(want);
         let spare = &mut buf.spare_capacity_mut()[..want];
@@ -664,12 +700,6 @@ impl Pollable for Reader {
         if let Ok(reg) = self.io.core.registration() {
             drop(reg.readable().await);
         }
-    }
-}
-
-impl Drop for Reader {
-    fn drop(&mut self) {
-        let _ = self.io.core.sock().shutdown(Shutdown::Read);
     }
 }
 
@@ -718,7 +748,9 @@ impl Writer {
         let core = Arc::clone(&self.io.core);
         while !self.pending.is_empty() && self.failed.is_none() {
             let pending = &self.pending;
-            let r = super::try_now(&core, Interest::WRITABLE, false, || core.sock().send_with_flags(pending, libc::MSG_NOSIGNAL));
+            let r = super::try_now(&core, Interest::WRITABLE, false, || {
+                core.sock().send_with_flags(pending, libc::MSG_NOSIGNAL)
+            });
             if !self.sent(r) {
                 return;
             }

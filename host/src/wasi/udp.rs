@@ -87,19 +87,24 @@ pub struct OutgoingDatagramStream {
     permit: usize,
     /// The last send found the socket full: permits wait for room.
     full: bool,
+    /// The last destination the policy allowed: a stream of datagrams to
+    /// one peer is judged (and audited) once, not per datagram.
+    granted: Option<SocketAddr>,
 }
 
 impl udp_create_socket::Host for CapsockCtxView<'_> {
-    async fn create_udp_socket(&mut self, family: IpAddressFamily) -> SocketResult<Resource<UdpSocket>> {
+    fn create_udp_socket(&mut self, family: IpAddressFamily) -> SocketResult<Resource<UdpSocket>> {
         let family = Family::of(family);
         self.ctx.reserve(1).map_err(wasi_error)?;
-        let sock = Socket::new(family.domain(), Type::DGRAM, Some(socket2::Protocol::UDP)).map_err(|e| io_error(&e))?;
+        let sock = Socket::new(family.domain(), Type::DGRAM.nonblocking().cloexec(), Some(socket2::Protocol::UDP))
+            .map_err(|e| io_error(&e))?;
         if family == Family::V6 {
             sock.set_only_v6(true).map_err(|e| io_error(&e))?;
         }
-        let core = Core::new(sock, family.linux(), libc::SOCK_DGRAM, 0).map_err(|e| io_error(&e))?;
+        let core = Core::from_nonblocking(sock, family.linux(), libc::SOCK_DGRAM, 0);
         self.ctx.open_unnumbered().map_err(wasi_error)?;
-        let udp = Udp { core, family, listen_granted: AtomicBool::new(false), reply_peers: Mutex::new(VecDeque::new()) };
+        let udp =
+            Udp { core, family, listen_granted: AtomicBool::new(false), reply_peers: Mutex::new(VecDeque::new()) };
         let socket = UdpSocket { udp: Arc::new(udp), state: State::Default, remote: None };
         match self.table.push(socket) {
             Ok(r) => Ok(r),
@@ -142,7 +147,7 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
         Ok(())
     }
 
-    async fn finish_bind(&mut self, this: Resource<UdpSocket>) -> SocketResult<()> {
+    fn finish_bind(&mut self, this: Resource<UdpSocket>) -> SocketResult<()> {
         let s = self.table.get_mut(&this)?;
         if s.state != State::BindStarted {
             return Err(ErrorCode::NotInProgress.into());
@@ -187,13 +192,13 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
         };
         self.table.get_mut(&this)?.remote = remote;
         let incoming = IncomingDatagramStream { udp: Arc::clone(&udp), scratch: Vec::new(), primed: false };
-        let outgoing = OutgoingDatagramStream { udp, remote, permit: 0, full: false };
+        let outgoing = OutgoingDatagramStream { udp, remote, permit: 0, full: false, granted: None };
         let incoming = self.table.push_child(incoming, &this)?;
         let outgoing = self.table.push_child(outgoing, &this)?;
         Ok((incoming, outgoing))
     }
 
-    async fn local_address(&mut self, this: Resource<UdpSocket>) -> SocketResult<IpSocketAddress> {
+    fn local_address(&mut self, this: Resource<UdpSocket>) -> SocketResult<IpSocketAddress> {
         let s = self.table.get(&this)?;
         if s.state != State::Bound {
             return Err(ErrorCode::InvalidState.into());
@@ -202,7 +207,7 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
         Ok(addr.as_socket().ok_or(ErrorCode::InvalidState)?.into())
     }
 
-    async fn remote_address(&mut self, this: Resource<UdpSocket>) -> SocketResult<IpSocketAddress> {
+    fn remote_address(&mut self, this: Resource<UdpSocket>) -> SocketResult<IpSocketAddress> {
         let s = self.table.get(&this)?;
         match s.remote {
             Some(_) => {
@@ -213,16 +218,16 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
         }
     }
 
-    async fn address_family(&mut self, this: Resource<UdpSocket>) -> wasmtime::Result<IpAddressFamily> {
+    fn address_family(&mut self, this: Resource<UdpSocket>) -> wasmtime::Result<IpAddressFamily> {
         Ok(self.table.get(&this)?.udp.family.wasi())
     }
 
-    async fn unicast_hop_limit(&mut self, this: Resource<UdpSocket>) -> SocketResult<u8> {
+    fn unicast_hop_limit(&mut self, this: Resource<UdpSocket>) -> SocketResult<u8> {
         let s = self.table.get(&this)?;
         super::hop_limit(s.udp.core.sock(), s.udp.family)
     }
 
-    async fn set_unicast_hop_limit(&mut self, this: Resource<UdpSocket>, value: u8) -> SocketResult<()> {
+    fn set_unicast_hop_limit(&mut self, this: Resource<UdpSocket>, value: u8) -> SocketResult<()> {
         let family = self.table.get(&this)?.udp.family;
         let (level, name) = match family {
             Family::V4 => (libc::IPPROTO_IP, libc::IP_TTL),
@@ -234,33 +239,33 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
         super::set_hop_limit(self.table.get(&this)?.udp.core.sock(), family, value)
     }
 
-    async fn receive_buffer_size(&mut self, this: Resource<UdpSocket>) -> SocketResult<u64> {
+    fn receive_buffer_size(&mut self, this: Resource<UdpSocket>) -> SocketResult<u64> {
         super::buffer_size(self.table.get(&this)?.udp.core.sock().recv_buffer_size())
     }
 
-    async fn set_receive_buffer_size(&mut self, this: Resource<UdpSocket>, value: u64) -> SocketResult<()> {
+    fn set_receive_buffer_size(&mut self, this: Resource<UdpSocket>, value: u64) -> SocketResult<()> {
         if value != 0 {
             super::judge_option(self, libc::SOL_SOCKET, libc::SO_RCVBUF)?;
         }
         super::set_buffer_size(self.table.get(&this)?.udp.core.sock(), true, value)
     }
 
-    async fn send_buffer_size(&mut self, this: Resource<UdpSocket>) -> SocketResult<u64> {
+    fn send_buffer_size(&mut self, this: Resource<UdpSocket>) -> SocketResult<u64> {
         super::buffer_size(self.table.get(&this)?.udp.core.sock().send_buffer_size())
     }
 
-    async fn set_send_buffer_size(&mut self, this: Resource<UdpSocket>, value: u64) -> SocketResult<()> {
+    fn set_send_buffer_size(&mut self, this: Resource<UdpSocket>, value: u64) -> SocketResult<()> {
         if value != 0 {
             super::judge_option(self, libc::SOL_SOCKET, libc::SO_SNDBUF)?;
         }
         super::set_buffer_size(self.table.get(&this)?.udp.core.sock(), false, value)
     }
 
-    async fn subscribe(&mut self, this: Resource<UdpSocket>) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe(&mut self, this: Resource<UdpSocket>) -> wasmtime::Result<Resource<DynPollable>> {
         wasmtime_wasi::p2::subscribe(self.table, this)
     }
 
-    async fn drop(&mut self, this: Resource<UdpSocket>) -> wasmtime::Result<()> {
+    fn drop(&mut self, this: Resource<UdpSocket>) -> wasmtime::Result<()> {
         self.table.delete(this)?;
         self.ctx.close_unnumbered(None);
         Ok(())
@@ -294,7 +299,7 @@ impl Pollable for UdpSocket {
 }
 
 impl udp::HostIncomingDatagramStream for CapsockCtxView<'_> {
-    async fn receive(
+    fn receive(
         &mut self,
         this: Resource<IncomingDatagramStream>,
         max_results: u64,
@@ -318,7 +323,8 @@ impl udp::HostIncomingDatagramStream for CapsockCtxView<'_> {
                 Err(e) => return Err(wasi_error(e)),
             };
             let spare: &mut [MaybeUninit<u8>] = &mut stream.scratch.spare_capacity_mut()[..MAX_DATAGRAM];
-            let got = super::try_now(&udp.core, Interest::READABLE, stream.primed, || udp.core.sock().recv_from(&mut *spare));
+            let got =
+                super::try_now(&udp.core, Interest::READABLE, stream.primed, || udp.core.sock().recv_from(&mut *spare));
             let (n, from) = match got {
                 Ok(None) => {
                     stream.primed = true;
@@ -347,11 +353,11 @@ impl udp::HostIncomingDatagramStream for CapsockCtxView<'_> {
         Ok(out)
     }
 
-    async fn subscribe(&mut self, this: Resource<IncomingDatagramStream>) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe(&mut self, this: Resource<IncomingDatagramStream>) -> wasmtime::Result<Resource<DynPollable>> {
         wasmtime_wasi::p2::subscribe(self.table, this)
     }
 
-    async fn drop(&mut self, this: Resource<IncomingDatagramStream>) -> wasmtime::Result<()> {
+    fn drop(&mut self, this: Resource<IncomingDatagramStream>) -> wasmtime::Result<()> {
         self.table.delete(this)?;
         Ok(())
     }
@@ -367,7 +373,7 @@ impl Pollable for IncomingDatagramStream {
 }
 
 impl udp::HostOutgoingDatagramStream for CapsockCtxView<'_> {
-    async fn check_send(&mut self, this: Resource<OutgoingDatagramStream>) -> SocketResult<u64> {
+    fn check_send(&mut self, this: Resource<OutgoingDatagramStream>) -> SocketResult<u64> {
         let stream = self.table.get_mut(&this)?;
         if stream.full {
             // Room again once the reactor says so.
@@ -378,7 +384,11 @@ impl udp::HostOutgoingDatagramStream for CapsockCtxView<'_> {
         Ok(stream.permit as u64)
     }
 
-    async fn send(&mut self, this: Resource<OutgoingDatagramStream>, datagrams: Vec<OutgoingDatagram>) -> SocketResult<u64> {
+    async fn send(
+        &mut self,
+        this: Resource<OutgoingDatagramStream>,
+        datagrams: Vec<OutgoingDatagram>,
+    ) -> SocketResult<u64> {
         if datagrams.is_empty() {
             return Ok(0);
         }
@@ -387,10 +397,12 @@ impl udp::HostOutgoingDatagramStream for CapsockCtxView<'_> {
             return Err(SocketError::trap(wasmtime::format_err!("unpermitted: argument exceeds permitted size")));
         }
         stream.permit = 0;
-        let (udp, remote) = (Arc::clone(&stream.udp), stream.remote);
+        let (udp, remote, mut granted) = (Arc::clone(&stream.udp), stream.remote, stream.granted);
         let mut sent = 0u64;
         for d in datagrams {
-            match send_one(self.ctx, &udp, remote, d).await {
+            let result = send_one(self.ctx, &udp, remote, &mut granted, d).await;
+            self.table.get_mut(&this)?.granted = granted;
+            match result {
                 Ok(true) => sent += 1,
                 Ok(false) => {
                     self.table.get_mut(&this)?.full = true;
@@ -403,11 +415,11 @@ impl udp::HostOutgoingDatagramStream for CapsockCtxView<'_> {
         Ok(sent)
     }
 
-    async fn subscribe(&mut self, this: Resource<OutgoingDatagramStream>) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe(&mut self, this: Resource<OutgoingDatagramStream>) -> wasmtime::Result<Resource<DynPollable>> {
         wasmtime_wasi::p2::subscribe(self.table, this)
     }
 
-    async fn drop(&mut self, this: Resource<OutgoingDatagramStream>) -> wasmtime::Result<()> {
+    fn drop(&mut self, this: Resource<OutgoingDatagramStream>) -> wasmtime::Result<()> {
         self.table.delete(this)?;
         Ok(())
     }
@@ -419,6 +431,7 @@ async fn send_one(
     ctx: &CapsockCtx,
     udp: &Udp,
     remote: Option<SocketAddr>,
+    granted: &mut Option<SocketAddr>,
     d: OutgoingDatagram,
 ) -> SocketResult<bool> {
     let to = d.remote_address.map(SocketAddr::from);
@@ -441,12 +454,15 @@ async fn send_one(
         let limit = ctx.limits.max_bytes_sent.unwrap_or_default();
         return Err(wasi_error(ctx.limit_error(libc::EACCES, "max_bytes_sent", limit)));
     }
-    if let Some(t) = dest {
+    if let Some(t) = dest
+        && *granted != Some(t)
+    {
         let judged = normalise(destination(t, udp.core.bound()));
         if udp.listen_granted.load(Ordering::Relaxed) && udp.is_recent(judged) {
             ctx.mediator.reply(judged);
         } else {
             ctx.judge(Use::UdpSend, judged).await.map_err(wasi_error)?;
+            *granted = Some(t);
         }
     }
     let result = super::try_now(&udp.core, Interest::WRITABLE, false, || match dest {

@@ -19,7 +19,14 @@ fn opts(policy: Policy, args: &[&str]) -> RunOptions {
 fn expect_ok(opts: RunOptions) -> Report {
     let exit = run_with("wasi_std_net", opts);
     let report = Report::from_exit(&exit);
-    assert_eq!(exit.code, 0, "guest exited with {}\n{}\n{}", exit.code, report.text(), String::from_utf8_lossy(&exit.stderr));
+    assert_eq!(
+        exit.code,
+        0,
+        "guest exited with {}\n{}\n{}",
+        exit.code,
+        report.text(),
+        String::from_utf8_lossy(&exit.stderr)
+    );
     report
 }
 
@@ -119,7 +126,10 @@ pub fn wasi_std_net() {
         s.write_all(b"answer after EOF: ").unwrap();
         s.write_all(&got).unwrap();
     });
-    let r = expect_ok(opts(policy(&[&format!("connect tcp://127.0.0.1:{port}")]), &["shutdown", "127.0.0.1", &port.to_string()]));
+    let r = expect_ok(opts(
+        policy(&[&format!("connect tcp://127.0.0.1:{port}")]),
+        &["shutdown", "127.0.0.1", &port.to_string()],
+    ));
     peer.join().unwrap();
     assert_eq!(r.get("after_shutdown"), "answer after EOF: half");
     assert_eq!(r.get("write_after_shutdown"), "true");
@@ -134,7 +144,10 @@ pub fn wasi_std_net() {
         s.read_exact(&mut buf).unwrap();
         s.write_all(b"data").unwrap();
     });
-    let r = expect_ok(opts(policy(&[&format!("connect tcp://127.0.0.1:{port}")]), &["timeouts", "127.0.0.1", &port.to_string()]));
+    let r = expect_ok(opts(
+        policy(&[&format!("connect tcp://127.0.0.1:{port}")]),
+        &["timeouts", "127.0.0.1", &port.to_string()],
+    ));
     peer.join().unwrap();
     assert!(matches!(r.get("timeout_kind"), "WouldBlock" | "TimedOut"), "{}", r.text());
     assert_eq!(r.get("waited_enough"), "true");
@@ -189,7 +202,8 @@ pub fn wasi_names_limits_and_audit() {
     };
     let resolve = find("resolve", "db.test", true).unwrap_or_else(|| panic!("resolve db.test audited:\n{lines}"));
     assert!(resolve["rule"].as_str().unwrap().contains("db.test"), "{resolve}");
-    let connect = find("connect", &format!("tcp://127.0.0.1:{port}"), true).unwrap_or_else(|| panic!("connect audited:\n{lines}"));
+    let connect = find("connect", &format!("tcp://127.0.0.1:{port}"), true)
+        .unwrap_or_else(|| panic!("connect audited:\n{lines}"));
     assert!(connect["rule"].as_str().unwrap().contains("db.test"), "the name's rule granted it: {connect}");
     assert!(find("resolve", "other.test", false).is_some(), "the refused name is audited:\n{lines}");
     let limit = records.iter().find(|r| r["op"] == "limit").unwrap_or_else(|| panic!("the limit is audited:\n{lines}"));
@@ -246,7 +260,9 @@ pub fn wasi_implicit_bind_and_udp_filter() {
     let lines = std::fs::read_to_string(&audit).unwrap();
     let _ = std::fs::remove_file(&audit);
     assert!(
-        lines.lines().any(|l| l.contains("\"op\":\"bind\"") && l.contains("udp://0.0.0.0:0") && l.contains("ephemeral")),
+        lines
+            .lines()
+            .any(|l| l.contains("\"op\":\"bind\"") && l.contains("udp://0.0.0.0:0") && l.contains("ephemeral")),
         "the implicit bind is audited as an ephemeral port:\n{lines}"
     );
     assert!(lines.lines().any(|l| l.contains("\"op\":\"receive\"") && l.contains("\"allowed\":false")), "{lines}");
@@ -275,7 +291,10 @@ pub fn wasi_two_write_requests_do_not_stall() {
                 w.write_all(b"ok\n").unwrap();
             }
         });
-        let mut o = opts(policy(&[&format!("connect tcp://127.0.0.1:{port}")]), &["two_writes", "127.0.0.1", &port.to_string(), &N.to_string()]);
+        let mut o = opts(
+            policy(&[&format!("connect tcp://127.0.0.1:{port}")]),
+            &["two_writes", "127.0.0.1", &port.to_string(), &N.to_string()],
+        );
         o.wasi_nodelay = nodelay;
         let r = expect_ok(o);
         server.join().unwrap();
@@ -293,7 +312,8 @@ pub fn wasi_two_write_requests_do_not_stall() {
 fn wasmtime_sockets() -> &'static (capsock_host::Runtime, capsock_host::Guest) {
     static RT: std::sync::OnceLock<(capsock_host::Runtime, capsock_host::Guest)> = std::sync::OnceLock::new();
     RT.get_or_init(|| {
-        let rt = capsock_host::Runtime::builder().wasi_sockets(capsock_host::wasi::WasiSockets::Wasmtime).build().unwrap();
+        let rt =
+            capsock_host::Runtime::builder().wasi_sockets(capsock_host::wasi::WasiSockets::Wasmtime).build().unwrap();
         let path = GUESTS.iter().find(|(n, _)| *n == "wasi_spec").unwrap().1;
         let g = rt.load_file(path).unwrap();
         (rt, g)
@@ -391,7 +411,13 @@ const SPEC: &[(&str, &str)] = &[
 pub fn wasi_spec() {
     let denied = closed_port("127.0.0.1");
     let p = Policy::from_rules(
-        ["listen tcp://127.0.0.1:*", "connect tcp://127.0.0.1:*", "listen udp://127.0.0.1:*", "connect udp://127.0.0.1:*", "connect tcp://db.test:*"],
+        [
+            "listen tcp://127.0.0.1:*",
+            "connect tcp://127.0.0.1:*",
+            "listen udp://127.0.0.1:*",
+            "connect udp://127.0.0.1:*",
+            "connect tcp://db.test:*",
+        ],
         [format!("connect tcp://127.0.0.1:{denied}").as_str()],
     )
     .unwrap();
@@ -410,7 +436,9 @@ pub fn wasi_spec() {
     assert!(wrong.is_empty(), "calls that differ from the WIT text:\n{}\n{}", wrong.join("\n"), r.text());
 
     let (rt, g) = wasmtime_sockets();
-    let o = RunOptions { policy: std::sync::Arc::new(p), ..RunOptions::new(Policy::deny_all()) }.capture().arg(denied.to_string());
+    let o = RunOptions { policy: std::sync::Arc::new(p), ..RunOptions::new(Policy::deny_all()) }
+        .capture()
+        .arg(denied.to_string());
     match tokio().block_on(async { tokio::time::timeout(GUEST_DEADLINE, rt.run(g, o)).await }) {
         Ok(Ok(exit)) => {
             let w = Report::from_exit(&exit);
@@ -421,7 +449,11 @@ pub fn wasi_spec() {
             }
         }
         Ok(Err(e)) => match e.downcast_ref::<capsock_host::Trapped>() {
-            Some(t) => eprintln!("under wasmtime-wasi the guest trapped: {:#}\n{}", t.error, String::from_utf8_lossy(&t.stdout)),
+            Some(t) => eprintln!(
+                "under wasmtime-wasi the guest trapped: {:#}\n{}",
+                t.error,
+                String::from_utf8_lossy(&t.stdout)
+            ),
             None => eprintln!("under wasmtime-wasi: {e:#}"),
         },
         Err(_) => eprintln!("under wasmtime-wasi the guest ran past its deadline"),

@@ -10,7 +10,9 @@ mod bindings {
 }
 
 use bindings::wasi::io::poll::Pollable;
-use bindings::wasi::sockets::network::{ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Network};
+use bindings::wasi::sockets::network::{
+    ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Network,
+};
 use bindings::wasi::sockets::{instance_network, ip_name_lookup, tcp, tcp_create_socket, udp, udp_create_socket};
 use capsock_test_guests::{arg, report};
 
@@ -129,7 +131,10 @@ fn main() {
     wait(l.subscribe());
     let (a, ain, aout) = l.accept().unwrap();
     report("tcp_accepted_is_listening", a.is_listening());
-    report("tcp_accepted_remote_is_client", port_of(a.remote_address().unwrap()) == port_of(c.local_address().unwrap()));
+    report(
+        "tcp_accepted_remote_is_client",
+        port_of(a.remote_address().unwrap()) == port_of(c.local_address().unwrap()),
+    );
     report("tcp_connected_finish_again", outcome(c.finish_connect().map(|_| ())));
     report("tcp_connected_connect_again", outcome(c.start_connect(&net, v4((127, 0, 0, 1), port))));
     report("tcp_connected_listen", outcome(c.start_listen()));
@@ -203,7 +208,10 @@ fn main() {
     report("udp_send_to_self", outcome(out.send(&[to_self])));
     wait(inc.subscribe());
     let got = inc.receive(4).unwrap();
-    report("udp_received", got.iter().map(|d| String::from_utf8_lossy(&d.data).into_owned()).collect::<Vec<_>>().join(","));
+    report(
+        "udp_received",
+        got.iter().map(|d| String::from_utf8_lossy(&d.data).into_owned()).collect::<Vec<_>>().join(","),
+    );
     report("udp_receive_zero", inc.receive(0).unwrap().len());
     drop(inc);
     drop(out);
