@@ -308,6 +308,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn wasi_nodelay_is_on_unless_the_file_or_the_flag_turns_it_off() {
+        let on = build_sandbox(None, &Flags::default()).unwrap();
+        assert!(on.wasi_nodelay);
+        let file = PolicyFile::parse("[wasi]\nnodelay = false", "p.toml").unwrap();
+        assert!(!build_sandbox(Some(&file), &Flags::default()).unwrap().wasi_nodelay);
+        let flags = Flags { wasi_nodelay_off: true, ..Flags::default() };
+        assert!(!build_sandbox(None, &flags).unwrap().wasi_nodelay);
+        assert!(PolicyFile::parse("[wasi]\nnodelai = false", "p.toml").is_err(), "unknown keys are refused");
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let err = PolicyFile::parse("alow = [\"connect tcp://1.2.3.4:80\"]", "p.toml").unwrap_err();
         assert!(err.0.contains("alow"), "{err}");

@@ -22,11 +22,10 @@
 //! let mut linker: Linker<MyState> = Linker::new(engine);
 //! wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
 //! capsock_host::add_to_linker(&mut linker)?;
+//! capsock_host::wasi::add_to_linker(&mut linker)?; // std::net under the same policy
 //! let policy = Policy::from_rules(["connect tcp://127.0.0.1:8080"], [])?;
 //! let capsock = CapsockCtx::builder(policy).instance_name("plugin-a").build();
-//! let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
-//! capsock.govern_wasi_sockets(&mut wasi); // std::net under the same policy
-//! let state = MyState { wasi: wasi.build(), capsock, table: ResourceTable::new() };
+//! let state = MyState { wasi: wasmtime_wasi::WasiCtxBuilder::new().build(), capsock, table: ResourceTable::new() };
 //! # let _ = state; Ok(()) }
 //! ```
 //!
@@ -175,11 +174,12 @@ impl CapsockCtx {
         self.open
     }
 
-    /// Put the guest's standard `wasi:sockets` (Rust's `std::net`,
-    /// wasi-libc) under this instance's policy, hook and audit, through the
-    /// same mediator as capsock's own sockets. Call before
-    /// `WasiCtxBuilder::build`. Without it, wasmtime-wasi's sockets stay
-    /// off (its default).
+    /// For a linker that serves `wasi:sockets` with wasmtime-wasi's
+    /// implementation rather than capsock's ([`crate::wasi::add_to_linker`],
+    /// the default of [`crate::Runtime`]): put those sockets under this
+    /// instance's policy, hook and audit, through the same mediator as
+    /// capsock's own sockets. Call before `WasiCtxBuilder::build`. Without
+    /// it, wasmtime-wasi's sockets stay off (its default).
     ///
     /// What that path cannot express is listed at
     /// `Mediator::wasi_check`: name lookups stay off there (use capsock's
