@@ -135,10 +135,21 @@ impl std::fmt::Display for AuditOp {
     }
 }
 
-/// Where audit lines go: a JSON-lines file shared by instances.
-#[derive(Clone, Debug)]
+/// Where audit lines go: a JSON-lines file shared by instances, or a
+/// function given each line (a container's stderr, a log shipper).
+#[derive(Clone)]
 pub struct AuditSink {
-    file: Arc<Mutex<Writer>>,
+    file: Option<Arc<Mutex<Writer>>>,
+    lines: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for AuditSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(w) => f.debug_struct("AuditSink").field("file", w).finish(),
+            None => f.write_str("AuditSink(lines)"),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -162,13 +173,20 @@ impl AuditSink {
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let out = BufWriter::new(file);
         let w = Writer { out, flushed: Instant::now(), path: path.to_path_buf(), size, max_bytes: DEFAULT_MAX_BYTES };
-        Ok(AuditSink { file: Arc::new(Mutex::new(w)) })
+        Ok(AuditSink { file: Some(Arc::new(Mutex::new(w))), lines: None })
+    }
+
+    /// Hand each line (one JSON object, no newline) to `f`, as it is made:
+    /// `f` decides where it goes and must write it whole. Nothing is
+    /// buffered here; rotation does not apply.
+    pub fn lines(f: impl Fn(&str) + Send + Sync + 'static) -> AuditSink {
+        AuditSink { file: None, lines: Some(Arc::new(f)) }
     }
 
     /// Rotate the file past `bytes` instead of [`DEFAULT_MAX_BYTES`] (at
     /// least 4 KiB).
     pub fn max_bytes(self, bytes: u64) -> AuditSink {
-        if let Ok(mut w) = self.file.lock() {
+        if let Some(Ok(mut w)) = self.file.as_ref().map(|f| f.lock()) {
             w.max_bytes = bytes.max(4096);
         }
         self
@@ -177,9 +195,12 @@ impl AuditSink {
     /// Write one line; `durable` (a denial) pushes it to the file before
     /// returning, and so does a buffer older than [`FLUSH_INTERVAL`].
     fn write(&self, line: &str, durable: bool) {
+        if let Some(f) = &self.lines {
+            f(line);
+        }
         // A poisoned lock or a full disk must not take a guest down; the
         // tracing event still carries the decision.
-        if let Ok(mut w) = self.file.lock() {
+        if let Some(Ok(mut w)) = self.file.as_ref().map(|f| f.lock()) {
             if w.size + line.len() as u64 + 1 > w.max_bytes {
                 w.rotate();
             }
@@ -194,7 +215,7 @@ impl AuditSink {
 
     /// Push buffered lines to the file.
     pub fn flush(&self) {
-        if let Ok(mut w) = self.file.lock() {
+        if let Some(Ok(mut w)) = self.file.as_ref().map(|f| f.lock()) {
             let _ = w.out.flush();
             w.flushed = Instant::now();
         }

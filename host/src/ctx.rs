@@ -71,6 +71,10 @@ pub struct CapsockCtx {
     pub(crate) connections: HashMap<u64, usize>,
     /// The last key handed to a `wasi:sockets` connection.
     pub(crate) unnumbered_keys: u64,
+    /// `wasi:sockets` connections closed by the guest whose last bytes are
+    /// still being sent (at most `LINGER`): they count as open sockets and
+    /// connections until then.
+    pub(crate) lingering: Arc<std::sync::atomic::AtomicUsize>,
     /// When recent `connect` calls were made (at most
     /// `max_connects_per_second` entries).
     pub(crate) connect_times: VecDeque<Instant>,
@@ -289,6 +293,7 @@ impl CapsockCtxBuilder {
             resolved: HashMap::new(),
             connections: HashMap::new(),
             unnumbered_keys: 0,
+            lingering: Arc::default(),
             connect_times: VecDeque::new(),
             lookups: Arc::new(tokio::sync::Semaphore::new(crate::resolver::MAX_LOOKUPS_PER_INSTANCE)),
         }

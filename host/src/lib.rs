@@ -45,6 +45,7 @@ mod error;
 pub mod fuzzing;
 pub mod hook;
 mod limits;
+pub mod lines;
 mod mediate;
 mod net;
 mod poll;

@@ -94,6 +94,27 @@ impl Limits {
     }
 
     /// The backlog `listen(2)` gets for a guest's request.
+    /// The tighter of two sets of limits, each bound by bound (an
+    /// operator's ceiling and a workload's own limits): `None` is no limit.
+    pub fn min(&self, other: &Limits) -> Limits {
+        let opt = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let rate = match (self.max_connects_per_second, other.max_connects_per_second) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Limits {
+            max_sockets: self.max_sockets.min(other.max_sockets),
+            max_connections: self.max_connections.min(other.max_connections),
+            max_backlog: self.max_backlog.min(other.max_backlog),
+            max_bytes_sent: opt(self.max_bytes_sent, other.max_bytes_sent),
+            max_bytes_received: opt(self.max_bytes_received, other.max_bytes_received),
+            max_connects_per_second: rate,
+        }
+    }
+
     pub(crate) fn backlog(&self, asked: i32) -> i32 {
         asked.clamp(0, i32::try_from(self.max_backlog).unwrap_or(i32::MAX))
     }
@@ -102,6 +123,20 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn min_takes_the_tighter_of_each() {
+        let a = Limits { max_sockets: 5, max_bytes_sent: Some(100), ..Limits::default() };
+        let b = Limits {
+            max_connections: 3,
+            max_bytes_sent: Some(50),
+            max_connects_per_second: Some(9),
+            ..Limits::default()
+        };
+        let m = a.min(&b);
+        assert_eq!((m.max_sockets, m.max_connections, m.max_bytes_sent), (5, 3, Some(50)));
+        assert_eq!((m.max_bytes_received, m.max_connects_per_second), (None, Some(9)));
+    }
 
     #[test]
     fn overlays_replace_what_they_give() {

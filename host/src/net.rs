@@ -401,7 +401,8 @@ impl CapsockCtx {
 
     /// Fail with `EMFILE` if one more socket would pass the limit.
     pub(crate) fn reserve(&self, count: usize) -> SockResult<()> {
-        if self.open + count > self.limits.max_sockets {
+        let lingering = self.lingering.load(std::sync::atomic::Ordering::Relaxed);
+        if self.open + lingering + count > self.limits.max_sockets {
             return Err(self.limit_error(errno::EMFILE, "max_sockets", self.limits.max_sockets));
         }
         Ok(())
@@ -415,7 +416,8 @@ impl CapsockCtx {
 
     /// Fail if one more connection would pass `max_connections`.
     pub(crate) fn check_connections(&self) -> SockResult<()> {
-        if self.connections.len() >= self.limits.max_connections {
+        let lingering = self.lingering.load(std::sync::atomic::Ordering::Relaxed);
+        if self.connections.len() + lingering >= self.limits.max_connections {
             return Err(self.limit_error(errno::EACCES, "max_connections", self.limits.max_connections));
         }
         Ok(())

@@ -517,7 +517,48 @@ impl CapsockCtxView<'_> {
         port: u16,
         socktype: i32,
     ) -> SockResult<Lookup> {
-        let mediator = Arc::clone(&self.ctx.mediator);
+        let (lookup, key) = self.ctx.name_lookup(name, family, flags, port, socktype).run().await?;
+        self.ctx.remember_resolution(&key, lookup.addrs.iter().map(|(ip, _)| ip.to_canonical()));
+        Ok(lookup)
+    }
+}
+
+/// One name lookup, detached from the instance's state so that it can run
+/// in a task (`wasi:sockets` lookups do not block their caller): its
+/// answers are remembered by whoever takes them ([`NameLookup::run`]'s
+/// key).
+pub(crate) struct NameLookup {
+    mediator: Arc<crate::mediate::Mediator>,
+    config: Arc<ResolverConfig>,
+    lookups: Arc<Semaphore>,
+    name: String,
+    family: i32,
+    flags: i32,
+    port: u16,
+    socktype: i32,
+}
+
+impl crate::ctx::CapsockCtx {
+    pub(crate) fn name_lookup(&self, name: &str, family: i32, flags: i32, port: u16, socktype: i32) -> NameLookup {
+        NameLookup {
+            mediator: Arc::clone(&self.mediator),
+            config: Arc::clone(&self.resolver),
+            lookups: Arc::clone(&self.lookups),
+            name: name.to_string(),
+            family,
+            flags,
+            port,
+            socktype,
+        }
+    }
+}
+
+impl NameLookup {
+    /// The lookup's answers and the name (lower case, no final dot) to
+    /// remember them under.
+    pub(crate) async fn run(self) -> SockResult<(Lookup, String)> {
+        let NameLookup { mediator, config, lookups, name, family, flags, port, socktype } = self;
+        let name = name.as_str();
         // A string that is no host name at all is the resolver's error when
         // every name would be granted anyway (as glibc says EAI_NONAME);
         // otherwise the policy's default deny answers, naming no rule.
@@ -526,7 +567,6 @@ impl CapsockCtxView<'_> {
         }
         mediator.name(name).await?;
         let key = name.trim_end_matches('.').to_ascii_lowercase();
-        let config = Arc::clone(&self.ctx.resolver);
         let (answers, canon) = if let Some(ips) = config.host_entry(name) {
             (ips.iter().map(|ip| (*ip, 0)).collect(), key.clone())
         } else if key == "localhost" {
@@ -538,7 +578,7 @@ impl CapsockCtxView<'_> {
             // The record a test (or an operator) reads to know which names
             // left the host; written only after the policy allowed the name.
             mediator.audit().record(AuditOp::Lookup, name, true, "os resolver");
-            let (canon, answers) = os_lookup(name, os_family, flags, Arc::clone(&self.ctx.lookups)).await?;
+            let (canon, answers) = os_lookup(name, os_family, flags, lookups).await?;
             (answers, canon.unwrap_or_else(|| name.to_string()))
         };
         let answers = for_family(answers, family, flags);
@@ -561,10 +601,11 @@ impl CapsockCtxView<'_> {
             let reason = denied.map_or_else(|| "default deny".to_string(), |d| d.reason());
             return Err(SockError::denied(format_args!("connect to every address of {name}"), &reason));
         }
-        self.ctx.remember_resolution(&key, kept.iter().map(|(ip, _)| ip.to_canonical()));
-        Ok(Lookup { addrs: kept, canon: (flags & AI_CANONNAME != 0).then_some(canon) })
+        Ok((Lookup { addrs: kept, canon: (flags & AI_CANONNAME != 0).then_some(canon) }, key))
     }
+}
 
+impl CapsockCtxView<'_> {
     /// A name for `ip` without asking the OS: the `[hosts]` table, then
     /// `/etc/hosts` for loopback addresses.
     fn reverse(&self, ip: IpAddr) -> Option<(String, Vec<String>)> {

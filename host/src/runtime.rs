@@ -73,7 +73,7 @@ impl Guest {
 }
 
 /// Where a guest's stdout and stderr go.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub enum Output {
     /// The host process's own stdout/stderr.
     #[default]
@@ -81,6 +81,20 @@ pub enum Output {
     /// Captured in memory, read back from [`Exit`] (bounded, see
     /// [`CAPTURE_LIMIT`]).
     Capture,
+    /// stdout inherited; stderr handed to the function one whole line at a
+    /// time (see [`crate::lines`]), for a host that writes other lines to
+    /// the same place.
+    StderrLines(crate::lines::LineFn),
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Output::Inherit => "Inherit",
+            Output::Capture => "Capture",
+            Output::StderrLines(_) => "StderrLines",
+        })
+    }
 }
 
 /// The most a captured stdout or stderr keeps; writes beyond it fail in the
@@ -409,6 +423,10 @@ impl Runtime {
         let (stdout, stderr) = match opts.output {
             Output::Inherit => {
                 wasi.inherit_stdout().inherit_stderr();
+                (None, None)
+            }
+            Output::StderrLines(to) => {
+                wasi.inherit_stdout().stderr(crate::lines::LineStderr::new(to));
                 (None, None)
             }
             Output::Capture => {

@@ -129,6 +129,8 @@ pub use name::{NameError, canonical_name};
 pub use rule::{ParseError, Rule};
 pub use verdict::Verdict;
 
+mod ceiling;
+
 use host::Host;
 use ports::Ports;
 use sockopt::SockoptGrants;
@@ -158,6 +160,8 @@ pub struct Policy {
     sockopts: SockoptGrants,
     /// The `[unix]` grants.
     unix: UnixGrants,
+    /// An operator's bound on this policy (see [`Policy::under`]).
+    ceiling: Option<Box<Policy>>,
 }
 
 impl Policy {
@@ -217,6 +221,11 @@ impl Policy {
     /// [`Verdict::Undecided`]. A rule whose host is a name or a wildcard matches when any of
     /// `req.names` matches it.
     pub fn check(&self, req: &Request<'_>) -> Verdict {
+        let own = self.check_own(req);
+        self.bounded(|c| c.check(req), own)
+    }
+
+    fn check_own(&self, req: &Request<'_>) -> Verdict {
         let ip = req.addr.ip().to_canonical();
         let port = req.addr.port();
         let names: Vec<String> = req.names.iter().filter_map(|n| canonical_name(n).ok()).collect();
@@ -236,6 +245,13 @@ impl Policy {
     /// host verified for a name that rule matches. `None` when the connect
     /// is denied, undecided, or granted by a plain rule too.
     pub fn tls_only(&self, req: &Request<'_>) -> Option<&Rule> {
+        if let Some(c) = &self.ceiling
+            && let Some(rule) = c.tls_only(req)
+            && self.check(req).allowed()
+        {
+            // The ceiling grants it for TLS only: so does the bounded policy.
+            return Some(rule);
+        }
         match self.check(req) {
             Verdict::Allow(_) => {}
             _ => return None,
@@ -257,6 +273,11 @@ impl Policy {
     /// matches a name. A `name` that is not a valid DNS name (including an IP literal) is
     /// [`Verdict::Undecided`], whatever the rules: no rule can match it.
     pub fn check_name(&self, name: &str) -> Verdict {
+        let own = self.check_name_own(name);
+        self.bounded(|c| c.check_name(name), own)
+    }
+
+    fn check_name_own(&self, name: &str) -> Verdict {
         let Ok(name) = canonical_name(name) else {
             // Resolving a malformed name could reach something no rule names: a resolver may
             // read `a.com\0.example.com` as `a.com`, so it must not match `*.example.com`.
@@ -280,6 +301,10 @@ impl Policy {
     /// not allow is malformed, which is the resolver's error to report rather than a policy
     /// denial.
     pub fn grants_every_name(&self) -> bool {
+        self.ceiling.as_ref().is_none_or(|c| c.grants_every_name()) && self.grants_every_name_own()
+    }
+
+    fn grants_every_name_own(&self) -> bool {
         self.allow.iter().any(|r| r.allows_lookups() && r.host == Host::Any)
             // `deny * *://metadata:*` beside `allow * *://*:*` still grants every name: a rule
             // whose host is an address, a block or a range never matches a name.
@@ -289,6 +314,10 @@ impl Policy {
     /// True if some rule could ever allow `action` with `scheme`, for failing fast. It is
     /// conservative: `false` means nothing can be allowed, `true` only that something might be.
     pub fn may_allow(&self, action: Action, scheme: Scheme) -> bool {
+        self.ceiling.as_ref().is_none_or(|c| c.may_allow(action, scheme)) && self.may_allow_own(action, scheme)
+    }
+
+    fn may_allow_own(&self, action: Action, scheme: Scheme) -> bool {
         let resolve = action == Action::Resolve;
         // A deny rule that covers every host and port of this action and scheme shuts it all.
         let shut = self.deny.iter().any(|r| {

@@ -31,6 +31,11 @@ impl Policy {
     /// default. The verdict is never [`Verdict::Undecided`]: the default
     /// allowlist always decides.
     pub fn check_sockopt(&self, label: &str, default_allowed: bool) -> Verdict {
+        let own = self.check_sockopt_own(label, default_allowed);
+        self.bounded(|c| c.check_sockopt(label, default_allowed), own)
+    }
+
+    fn check_sockopt_own(&self, label: &str, default_allowed: bool) -> Verdict {
         let label = label.to_ascii_uppercase();
         if self.sockopts.deny.contains(&label) {
             return Verdict::Deny(format!("[sockopts] deny {label}"));

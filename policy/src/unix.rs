@@ -28,9 +28,18 @@ impl Policy {
         self
     }
 
-    /// The directories AF_UNIX sockets are granted in.
+    /// The directories AF_UNIX sockets are granted in (under a ceiling,
+    /// only those inside one of the ceiling's; see [`Policy::under`]).
     pub fn unix_dirs(&self) -> &[PathBuf] {
         &self.unix.dirs
+    }
+
+    /// Keep only the granted directories that lie inside one of `outer`
+    /// (compared by components; a path with `..` never counts as inside).
+    pub(crate) fn keep_unix_dirs_inside(&mut self, outer: &[PathBuf]) {
+        use std::path::Component;
+        let plain = |p: &PathBuf| !p.components().any(|c| matches!(c, Component::ParentDir));
+        self.unix.dirs.retain(|d| plain(d) && outer.iter().any(|o| plain(o) && d.starts_with(o)));
     }
 
     /// Grant a Linux abstract-namespace name (exact, or `prefix*`).
@@ -43,6 +52,11 @@ impl Policy {
     /// [`Verdict::Allow`] by the first grant that matches it, else
     /// [`Verdict::Undecided`] (nothing denies an abstract name explicitly).
     pub fn check_unix_abstract(&self, name: &[u8]) -> Verdict {
+        let own = self.check_unix_abstract_own(name);
+        self.bounded(|c| c.check_unix_abstract(name), own)
+    }
+
+    fn check_unix_abstract_own(&self, name: &[u8]) -> Verdict {
         for p in &self.unix.abstract_names {
             let hit = match p.strip_suffix('*') {
                 Some(prefix) => name.starts_with(prefix.as_bytes()),
@@ -60,6 +74,11 @@ impl Policy {
     /// abstract name (`abstract = ["*"]`) allows it; otherwise the verdict is
     /// [`Verdict::Undecided`].
     pub fn check_unix_autobind(&self) -> Verdict {
+        let own = self.check_unix_autobind_own();
+        self.bounded(|c| c.check_unix_autobind(), own)
+    }
+
+    fn check_unix_autobind_own(&self) -> Verdict {
         if self.unix.abstract_names.iter().any(|p| p == "*") {
             Verdict::Allow("[unix] abstract *".to_string())
         } else {

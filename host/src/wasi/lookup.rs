@@ -3,10 +3,12 @@
 //! as `getaddrinfo`, and the answers remembered so that a later connect to
 //! one of them matches the name's rules.
 //!
-//! The lookup runs inside `resolve-addresses` (the guest's call waits for
-//! it; the host thread does not): capsock's resolver needs the instance's
-//! state to remember the answers, so the stream is complete when handed
-//! out. A refusal or a failure is the first `resolve-next-address`'s error.
+//! `resolve-addresses` never blocks, as the WIT says: a name is looked up
+//! in a task (policy, hook, `[hosts]`, the OS), the stream's pollable is
+//! ready when it is done, and `resolve-next-address` says `would-block`
+//! until then. The answers are remembered for name rules when the guest
+//! takes them. A refusal or a failure is the first `resolve-next-address`'s
+//! error, as the WIT places it.
 
 use super::generated::wasi::sockets::ip_name_lookup::{Host, HostResolveAddressStream};
 use super::wasi_error;
@@ -20,11 +22,30 @@ use wasmtime_wasi::p2::{DynPollable, Pollable, SocketError, SocketResult};
 /// are far fewer; this bounds host memory per stream).
 const MAX_ANSWERS: usize = 64;
 
-/// A lookup's answers, or why there are none.
-pub struct ResolveAddressStream(Result<std::vec::IntoIter<IpAddr>, Option<SocketError>>);
+/// A lookup: running, done, or handed out.
+pub struct ResolveAddressStream(State);
+
+type Outcome = Result<(crate::resolver::Lookup, String), crate::error::SockError>;
+
+enum State {
+    Running(tokio::task::JoinHandle<Outcome>),
+    Done(Outcome),
+    Answers(std::vec::IntoIter<IpAddr>),
+    /// The error once, then nothing (as an exhausted stream).
+    Failed(Option<SocketError>),
+}
+
+impl Drop for ResolveAddressStream {
+    fn drop(&mut self) {
+        // A lookup nobody will read stops (its OS slot is given back).
+        if let State::Running(h) = &self.0 {
+            h.abort();
+        }
+    }
+}
 
 impl Host for CapsockCtxView<'_> {
-    async fn resolve_addresses(
+    fn resolve_addresses(
         &mut self,
         network: Resource<Network>,
         name: String,
@@ -33,37 +54,54 @@ impl Host for CapsockCtxView<'_> {
         // An IP address is returned as is, bracketed IPv6 included.
         let literal = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(&name);
         if let Ok(ip) = literal.parse::<IpAddr>() {
-            return Ok(self.table.push(ResolveAddressStream(Ok(vec![ip.to_canonical()].into_iter())))?);
+            return Ok(self.table.push(ResolveAddressStream(State::Answers(vec![ip.to_canonical()].into_iter())))?);
         }
         if capsock_policy::canonical_name(&name).is_err() {
             return Err(ErrorCode::InvalidArgument.into());
         }
-        let answer = match self.resolve(Some(&name), libc::AF_UNSPEC, 0, 0, 0).await {
-            Ok(lookup) => {
-                let mut ips: Vec<IpAddr> = Vec::new();
-                for ip in lookup.addrs.into_iter().map(|(ip, _)| ip.to_canonical()) {
-                    if !ips.contains(&ip) && ips.len() < MAX_ANSWERS {
-                        ips.push(ip);
-                    }
-                }
-                Ok(ips.into_iter())
-            }
-            Err(e) => Err(Some(wasi_error(e))),
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return Err(ErrorCode::PermanentResolverFailure.into());
         };
-        Ok(self.table.push(ResolveAddressStream(answer))?)
+        let lookup = self.ctx.name_lookup(&name, libc::AF_UNSPEC, 0, 0, 0);
+        let task = rt.spawn(lookup.run());
+        Ok(self.table.push(ResolveAddressStream(State::Running(task)))?)
     }
 }
 
 impl HostResolveAddressStream for CapsockCtxView<'_> {
     fn resolve_next_address(&mut self, this: Resource<ResolveAddressStream>) -> SocketResult<Option<IpAddress>> {
         let stream = self.table.get_mut(&this)?;
+        if let State::Running(h) = &mut stream.0 {
+            use std::future::Future;
+            match std::pin::Pin::new(h).poll(&mut super::noop_cx()) {
+                std::task::Poll::Pending => return Err(ErrorCode::WouldBlock.into()),
+                std::task::Poll::Ready(r) => stream.0 = State::Done(joined(r)),
+            }
+        }
+        if matches!(stream.0, State::Done(_)) {
+            let State::Done(outcome) = std::mem::replace(&mut stream.0, State::Failed(None)) else { unreachable!() };
+            stream.0 = match outcome {
+                Ok((lookup, key)) => {
+                    let mut ips: Vec<IpAddr> = Vec::new();
+                    for ip in lookup.addrs.into_iter().map(|(ip, _)| ip.to_canonical()) {
+                        if !ips.contains(&ip) && ips.len() < MAX_ANSWERS {
+                            ips.push(ip);
+                        }
+                    }
+                    self.ctx.remember_resolution(&key, ips.iter().copied());
+                    State::Answers(ips.into_iter())
+                }
+                Err(e) => State::Failed(Some(wasi_error(e))),
+            };
+        }
+        let stream = self.table.get_mut(&this)?;
         match &mut stream.0 {
-            Ok(ips) => Ok(ips.next().map(IpAddress::from)),
-            // The error once, then an empty stream (as an exhausted one).
-            Err(e) => match e.take() {
+            State::Answers(ips) => Ok(ips.next().map(IpAddress::from)),
+            State::Failed(e) => match e.take() {
                 Some(e) => Err(e),
                 None => Ok(None),
             },
+            State::Running(_) | State::Done(_) => Err(ErrorCode::WouldBlock.into()),
         }
     }
 
@@ -77,9 +115,18 @@ impl HostResolveAddressStream for CapsockCtxView<'_> {
     }
 }
 
+/// A finished task's outcome (a task that panicked or was stopped is a
+/// failed lookup, never a host panic).
+fn joined(r: Result<Outcome, tokio::task::JoinError>) -> Outcome {
+    r.unwrap_or_else(|_| Err(crate::error::SockError::os(libc::EIO)))
+}
+
 #[wasmtime_wasi::async_trait]
 impl Pollable for ResolveAddressStream {
     async fn ready(&mut self) {
-        // Complete when handed out.
+        if let State::Running(h) = &mut self.0 {
+            let r = h.await;
+            self.0 = State::Done(joined(r));
+        }
     }
 }

@@ -79,7 +79,6 @@ pub(crate) mod generated {
             "wasi:sockets/udp.[method]udp-socket.start-bind": async | trappable,
             "wasi:sockets/udp.[method]udp-socket.stream": async | trappable,
             "wasi:sockets/udp.[method]outgoing-datagram-stream.send": async | trappable,
-            "wasi:sockets/ip-name-lookup.resolve-addresses": async | trappable,
             default: trappable,
         },
         trappable_error_type: {

@@ -8,11 +8,13 @@
 //! finish without its start, `invalid-state` for the rest; a failed connect
 //! leaves the socket closed.
 //!
-//! The streams never spawn a task and never wait inside a call: a read is
-//! one `recv(2)` into a buffer the size the guest asked for (capped at
-//! [`MAX_READ`]), skipped when the reactor already knows there is nothing;
-//! a write is one `send(2)`, and what the socket did not take stays in the
-//! stream (at most its permit, [`MAX_WRITE`]) until `ready` sends it.
+//! The streams never wait inside a call: a read is one `recv(2)` into a
+//! buffer the size the guest asked for (capped at [`MAX_READ`]), skipped
+//! when the reactor already knows there is nothing; a write is one
+//! `send(2)`. What the socket did not take (at most one permit,
+//! [`MAX_WRITE`]) is sent by a task, the only one this module spawns and
+//! only then: wasi-libc's `send` returns after writing and may next wait on
+//! the input stream, so those bytes must go out without the guest.
 
 use super::generated::wasi::sockets::tcp::{self, ShutdownType};
 use super::generated::wasi::sockets::tcp_create_socket;
@@ -39,9 +41,9 @@ use wasmtime_wasi::p2::{
 /// What `listen` uses when the guest set no backlog (wasmtime-wasi's too).
 const DEFAULT_BACKLOG: u32 = 128;
 
-/// How long a connection whose output stream was dropped with bytes the
-/// socket had not taken yet keeps trying to send them (in a task: the only
-/// one this module ever spawns).
+/// How long bytes the socket did not take are tried in the background (a
+/// task per connection, only while there are such bytes) before they are
+/// dropped and the stream fails with `ETIMEDOUT`.
 const LINGER: Duration = Duration::from_secs(30);
 
 #[derive(Debug)]
@@ -74,7 +76,7 @@ pub struct TcpSocket {
     /// A listener's readiness has been learnt (see `Reader::primed`).
     primed: bool,
     /// The connection's output, for `shutdown(send)` to flush first.
-    writer: Option<Arc<tokio::sync::Mutex<Writer>>>,
+    writer: Option<Shared>,
 }
 
 /// What a connection's streams share: the socket, the byte meter and
@@ -109,13 +111,12 @@ impl CapsockCtxView<'_> {
         let writer = Arc::new(tokio::sync::Mutex::new(Writer {
             io: io.clone(),
             pending: Bytes::new(),
-            permit: 0,
             failed: None,
             shut: false,
         }));
         self.table.get_mut(this)?.writer = Some(Arc::clone(&writer));
         let input: DynInputStream = Box::new(Reader { io, closed: false, primed: false });
-        let output: DynOutputStream = Box::new(TcpWriter(writer));
+        let output: DynOutputStream = Box::new(TcpWriter { writer, permit: 0 });
         let input = self.table.push_child(input, this)?;
         let output = self.table.push_child(output, this)?;
         Ok((input, output))
@@ -535,10 +536,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         if matches!(how, ShutdownType::Send | ShutdownType::Both) {
             match &s.writer {
                 // Bytes the socket has not taken yet go first.
-                Some(w) => match w.try_lock() {
-                    Ok(mut w) => w.shutdown(),
-                    Err(_) => return Err(ErrorCode::ConcurrencyConflict.into()),
-                },
+                Some(w) => shut_down(w),
                 None => s.core.sock().shutdown(Shutdown::Write).map_err(|e| io_error(&e))?,
             }
         }
@@ -548,6 +546,21 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
     fn drop(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<()> {
         let s = self.table.delete(this)?;
         self.ctx.close_unnumbered(s.connection);
+        // Bytes still being sent (a drain task holds the writer) keep the
+        // socket open: it counts against the limits until they are sent or
+        // the task gives up, so closing sockets with full buffers cannot
+        // hold host descriptors outside them.
+        if let Some(w) = s.writer
+            && w.try_lock().is_err()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            let lingering = Arc::clone(&self.ctx.lingering);
+            lingering.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            rt.spawn(async move {
+                drop(w.lock().await);
+                lingering.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            });
+        }
         Ok(())
     }
 }
@@ -704,16 +717,19 @@ impl Pollable for Reader {
 }
 
 /// A connection's output: the bytes the socket did not take yet (at most
-/// one permit), and how the stream ended.
+/// one permit's worth), and how the stream ended.
 struct Writer {
     io: Io,
     pending: Bytes,
-    /// What the last `check-write` allowed and `write` has not used.
-    permit: usize,
     failed: Option<i32>,
     /// `shutdown(send)` asked: done once `pending` is sent.
     shut: bool,
 }
+
+/// The writer, shared by the output stream, its socket (for `shutdown`)
+/// and, while the socket does not take the bytes, one drain task. The task
+/// holds the lock while it drains; everyone else only tries it.
+type Shared = Arc<tokio::sync::Mutex<Writer>>;
 
 /// `failed` for a stream that is closed rather than failed (`EPIPE`, or
 /// shut down), as wasmtime-wasi reports it.
@@ -782,63 +798,104 @@ impl Writer {
             self.failed = Some(CLOSED);
         }
     }
+}
 
-    fn shutdown(&mut self) {
-        self.shut = true;
-        self.push();
+/// Send what is pending in a task, so it goes out while the guest waits on
+/// something else (wasi-libc's `send` writes and returns; it never waits
+/// for the output stream). Only when the socket did not take a write: the
+/// common write spawns nothing. Bounded by [`LINGER`]: then the rest is
+/// dropped and the stream fails with `ETIMEDOUT`.
+fn spawn_drain(w: &Shared) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+    let w = Arc::clone(w);
+    rt.spawn(async move {
+        let mut w = w.lock().await;
+        if tokio::time::timeout(LINGER, w.drain()).await.is_err() {
+            w.pending = Bytes::new();
+            w.failed.get_or_insert(libc::ETIMEDOUT);
+        }
+    });
+}
+
+/// `shutdown(send)`: the FIN follows the pending bytes.
+fn shut_down(w: &Shared) {
+    match w.try_lock() {
+        Ok(mut held) => {
+            held.shut = true;
+            held.push();
+            if !held.pending.is_empty() {
+                drop(held);
+                spawn_drain(w);
+            }
+        }
+        // A drain task holds it: shut down after it.
+        Err(_) => {
+            let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+            let w = Arc::clone(w);
+            rt.spawn(async move {
+                let mut held = w.lock().await;
+                held.shut = true;
+                held.push();
+            });
+        }
     }
 }
 
-/// The output stream. The lock is uncontended: the guest's calls come one
-/// at a time, and only [`TcpWriter`]'s `Drop` hands the rest to a task.
-struct TcpWriter(Arc<tokio::sync::Mutex<Writer>>);
-
-/// The writer, from a synchronous call (never contended, see
-/// [`TcpWriter`]).
-fn locked(w: &tokio::sync::Mutex<Writer>) -> StreamResult<tokio::sync::MutexGuard<'_, Writer>> {
-    w.try_lock().map_err(|_| StreamError::trap("output stream used concurrently"))
+/// The output stream.
+struct TcpWriter {
+    writer: Shared,
+    /// What the last `check-write` allowed: for the next `write` only.
+    permit: usize,
 }
 
 #[wasmtime_wasi::async_trait]
 impl OutputStream for TcpWriter {
     fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
-        let mut w = locked(&self.0)?;
-        if let Some(e) = w.error() {
-            return Err(e);
-        }
-        if bytes.len() > w.permit {
+        let permit = std::mem::take(&mut self.permit);
+        if bytes.len() > permit {
             return Err(StreamError::trap("write of more bytes than check-write permitted"));
         }
-        w.permit -= bytes.len();
         if bytes.is_empty() {
             return Ok(());
         }
+        // A permit is given only while nothing is pending and no task
+        // holds the writer, and the guest's calls come one at a time.
+        // (Only a `shutdown(send)` still queued behind a drain can hold it
+        // now: the stream is closed.)
+        let Ok(mut w) = self.writer.try_lock() else { return Err(StreamError::Closed) };
+        if let Some(e) = w.error() {
+            return Err(e);
+        }
         w.pending = bytes;
         w.push();
+        if !w.pending.is_empty() {
+            drop(w);
+            spawn_drain(&self.writer);
+        }
         Ok(())
     }
 
     fn flush(&mut self) -> StreamResult<()> {
         // Nothing is buffered but `pending`, which `check-write` reports.
-        match locked(&self.0)?.error() {
-            Some(e) => Err(e),
-            None => Ok(()),
+        match self.writer.try_lock() {
+            Ok(w) => w.error().map_or(Ok(()), Err),
+            Err(_) => Ok(()),
         }
     }
 
     fn check_write(&mut self) -> StreamResult<usize> {
-        let mut w = locked(&self.0)?;
+        self.permit = 0;
+        // A drain task holds the writer: no room yet.
+        let Ok(mut w) = self.writer.try_lock() else { return Ok(0) };
         w.push();
         if let Some(e) = w.error() {
             return Err(e);
         }
         if !w.pending.is_empty() || w.shut {
-            w.permit = 0;
             return Ok(0);
         }
-        let permit = w.io.budget(MAX_WRITE, w.io.meter.sent(), w.io.max_sent, "max_bytes_sent")?;
-        w.permit = permit;
-        Ok(permit)
+        self.permit = w.io.budget(MAX_WRITE, w.io.meter.sent(), w.io.max_sent, "max_bytes_sent")?;
+        Ok(self.permit)
     }
 }
 
@@ -846,26 +903,14 @@ impl OutputStream for TcpWriter {
 impl Pollable for TcpWriter {
     /// Ready once nothing is pending: `check-write` then permits again.
     async fn ready(&mut self) {
-        self.0.lock().await.drain().await;
+        self.writer.lock().await.drain().await;
     }
 }
 
 impl Drop for TcpWriter {
     /// Dropping the output stream ends the sending side (wasmtime-wasi
-    /// alike). Bytes the socket had not taken yet are still sent, by a
-    /// task that gives up after [`LINGER`].
+    /// alike), after the bytes the socket had not taken yet.
     fn drop(&mut self) {
-        let Ok(mut w) = self.0.try_lock() else { return };
-        w.shutdown();
-        if w.pending.is_empty() || w.failed.is_some() {
-            return;
-        }
-        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
-        let writer = Arc::clone(&self.0);
-        drop(w);
-        rt.spawn(async move {
-            let mut w = writer.lock().await;
-            let _ = tokio::time::timeout(LINGER, w.drain()).await;
-        });
+        shut_down(&self.writer);
     }
 }

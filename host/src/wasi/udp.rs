@@ -78,6 +78,9 @@ pub struct IncomingDatagramStream {
     scratch: Vec<u8>,
     /// Readiness learnt (see the TCP reader's `primed`).
     primed: bool,
+    /// An error the OS reported after datagrams were already taken in the
+    /// same call (the kernel clears it once told): the next call's.
+    deferred: Option<std::io::Error>,
 }
 
 /// Datagrams out.
@@ -191,7 +194,8 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
             }
         };
         self.table.get_mut(&this)?.remote = remote;
-        let incoming = IncomingDatagramStream { udp: Arc::clone(&udp), scratch: Vec::new(), primed: false };
+        let incoming =
+            IncomingDatagramStream { udp: Arc::clone(&udp), scratch: Vec::new(), primed: false, deferred: None };
         let outgoing = OutgoingDatagramStream { udp, remote, permit: 0, full: false, granted: None };
         let incoming = self.table.push_child(incoming, &this)?;
         let outgoing = self.table.push_child(outgoing, &this)?;
@@ -315,8 +319,15 @@ impl udp::HostIncomingDatagramStream for CapsockCtxView<'_> {
         if stream.scratch.capacity() < MAX_DATAGRAM {
             stream.scratch = Vec::with_capacity(MAX_DATAGRAM);
         }
+        if let Some(e) = stream.deferred.take() {
+            return Err(io_error(&e));
+        }
         let mut out = Vec::new();
-        while out.len() < max {
+        // Every datagram read counts, dropped ones too: a flood of refused
+        // senders cannot keep one call from returning.
+        let mut reads = 0;
+        while out.len() < max && reads < 4 * MAX_DATAGRAMS {
+            reads += 1;
             let budget = match ctx.recv_budget(MAX_DATAGRAM) {
                 Ok(b) => b,
                 Err(_) if !out.is_empty() => break,
@@ -331,7 +342,10 @@ impl udp::HostIncomingDatagramStream for CapsockCtxView<'_> {
                     break;
                 }
                 Ok(Some(got)) => got,
-                Err(_) if !out.is_empty() => break,
+                Err(e) if !out.is_empty() => {
+                    stream.deferred = Some(e);
+                    break;
+                }
                 Err(e) => return Err(io_error(&e)),
             };
             let Some(peer) = from.as_socket() else { continue };

@@ -215,6 +215,37 @@ pub fn wasi_names_limits_and_audit() {
     }
 }
 
+/// A request bigger than the socket buffers, then a read (or a half close
+/// and a read): the bytes the socket had not taken when the guest turned to
+/// reading still reach the peer, though the guest never touches its output
+/// stream again. The peer reads only after a pause, so the buffers fill.
+#[test]
+pub fn wasi_pending_bytes_go_out_while_the_guest_reads() {
+    const LEN: usize = 8 << 20;
+    for half in [0, 1] {
+        let l = listener("127.0.0.1");
+        let port = l.local_addr().unwrap().port();
+        let peer = thread::spawn(move || {
+            let mut s = accept_within(&l, PEER_TIMEOUT).expect("the guest connects");
+            s.set_read_timeout(Some(PEER_TIMEOUT)).unwrap();
+            thread::sleep(Duration::from_millis(300));
+            let mut got = vec![0u8; LEN];
+            s.read_exact(&mut got).expect("the whole request arrives");
+            assert!(got.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8), "intact");
+            if half == 1 {
+                assert_eq!(s.read(&mut [0u8; 1]).unwrap(), 0, "then the half close");
+            }
+            s.write_all(format!("got {}\n", got.len()).as_bytes()).unwrap();
+        });
+        let r = expect_ok(opts(
+            policy(&[&format!("connect tcp://127.0.0.1:{port}")]),
+            &["bulk_then_read", "127.0.0.1", &port.to_string(), &LEN.to_string(), &half.to_string()],
+        ));
+        peer.join().unwrap();
+        assert_eq!(r.get("answer"), format!("got {LEN}"));
+    }
+}
+
 /// `max_sockets` counts `wasi:sockets` sockets too (issue 10, finding 9):
 /// the sixth of five allowed fails with EMFILE.
 #[test]

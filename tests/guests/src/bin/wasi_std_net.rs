@@ -12,6 +12,8 @@
 //! - `names NAME PORT OTHER`: connect by name, then to a name outside the
 //!   rules, then three connections where two are allowed.
 //! - `two_writes HOST PORT N`: N requests written in two writes each.
+//! - `bulk_then_read HOST PORT BYTES HALF`: send BYTES (then half-close
+//!   when HALF is 1), read the answer to EOF.
 //! - `many_sockets N`: open N UDP sockets (or as many as allowed).
 //! - `udp_filter HOST PORT`: an unbound socket sends (implicit bind), then
 //!   reports every datagram it receives within a second.
@@ -152,6 +154,21 @@ fn main() {
                 }
             }
             report("heard", heard.join(","));
+        }
+        "bulk_then_read" => {
+            // A request bigger than the socket buffers, then the answer:
+            // the last bytes the socket did not take must go out while the
+            // guest waits on the input side (or after its half close).
+            let (host, port, len, half): (String, u16, usize, u8) = (arg(1), arg(2), arg(3), arg(4));
+            let mut s = TcpStream::connect((host.as_str(), port)).unwrap();
+            let body: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            s.write_all(&body).unwrap();
+            if half == 1 {
+                s.shutdown(Shutdown::Write).unwrap();
+            }
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).unwrap();
+            report("answer", answer.trim());
         }
         "many_sockets" => {
             let n: usize = arg(1);
