@@ -140,8 +140,11 @@ impl std::fmt::Display for AuditOp {
 #[derive(Clone)]
 pub struct AuditSink {
     file: Option<Arc<Mutex<Writer>>>,
-    lines: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    lines: Option<LineFn>,
 }
+
+/// A function given each audit line.
+type LineFn = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl std::fmt::Debug for AuditSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
