@@ -43,12 +43,15 @@ pub const CEILING_PATH: &str = "/etc/capsock/ceiling.toml";
 /// container's init process inherits it.
 static CEILING: OnceLock<Option<String>> = OnceLock::new();
 
-/// Read [`CEILING_PATH`] now, on the node's filesystem.
+/// Read the ceiling now, on the node's filesystem: [`CEILING_PATH`], or
+/// the file `CAPSOCK_CEILING_PATH` names in the shim's own environment
+/// (containerd's, which no pod sets; tests use it).
 ///
 /// # Errors
 /// A ceiling file that exists but cannot be read (a missing one is fine).
 pub fn load_ceiling() -> std::io::Result<()> {
-    let text = match std::fs::read_to_string(CEILING_PATH) {
+    let path = std::env::var("CAPSOCK_CEILING_PATH").unwrap_or_else(|_| CEILING_PATH.to_string());
+    let text = match std::fs::read_to_string(path) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
@@ -78,6 +81,10 @@ impl Shim for CapsockShim {
 
 impl Sandbox for CapsockSandbox {
     async fn run_wasi(&self, ctx: &impl RuntimeContext) -> anyhow::Result<i32> {
+        // First of all: the container's init process ignores a signal it
+        // has no handler for, so one sent while the guest compiles would be
+        // lost.
+        let signals = Signals::new()?;
         let stderr = Stderr::process();
         let ceiling = CEILING.get().cloned().flatten();
         let plan = match Plan::new(ctx.args(), ctx.envs(), ceiling.as_deref(), &|p| std::fs::read_to_string(p)) {
@@ -91,7 +98,24 @@ impl Sandbox for CapsockSandbox {
             stderr.line(format!("capsock: {note}\n").as_bytes());
         }
         let wasm = ctx.entrypoint().source.as_bytes().context("reading the wasm entrypoint")?;
-        run(plan, &wasm, stderr).await
+        run_with(plan, &wasm, stderr, signals).await
+    }
+}
+
+/// SIGTERM and SIGINT, listened for.
+pub struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Install the handlers now.
+    ///
+    /// # Errors
+    /// When tokio cannot install them (no runtime with a signal driver).
+    pub fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
     }
 }
 
@@ -230,15 +254,16 @@ impl std::io::Write for RawStderr {
 /// # Errors
 /// When wasmtime cannot start or the component cannot be compiled.
 pub async fn run(plan: Plan, wasm: &[u8], stderr: Stderr) -> anyhow::Result<i32> {
+    run_with(plan, wasm, stderr, Signals::new()?).await
+}
+
+async fn run_with(plan: Plan, wasm: &[u8], stderr: Stderr, mut signals: Signals) -> anyhow::Result<i32> {
     let runtime = Runtime::new().map_err(|e| anyhow::anyhow!("starting wasmtime: {e:#}"))?;
     let guest = runtime.load(wasm).map_err(|e| anyhow::anyhow!("loading the wasm component: {e:#}"))?;
     let mut opts = plan.options;
     let (audit, lines) = (stderr.clone(), stderr.clone());
     opts.audit = Some(AuditSink::lines(move |record| audit.audit(record)));
     opts.output = Output::StderrLines(Arc::new(move |line| lines.line(line)));
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
     // A signal drops the run at the guest's next yield point (within an
     // epoch tick even while it computes), which closes its sockets and
     // flushes its audit.
@@ -254,8 +279,8 @@ pub async fn run(plan: Plan, wasm: &[u8], stderr: Stderr) -> anyhow::Result<i32>
                 1
             }
         },
-        _ = term.recv() => 143,
-        _ = int.recv() => 130,
+        _ = signals.term.recv() => 143,
+        _ = signals.int.recv() => 130,
     };
     Ok(code)
 }

@@ -35,7 +35,12 @@ impl RuntimeContext for FakeCtx {
     }
 
     fn entrypoint(&self) -> Entrypoint<'_> {
-        Entrypoint { func: "_start".into(), name: Some("app".into()), arg0: None, source: Source::File(self.wasm.clone()) }
+        Entrypoint {
+            func: "_start".into(),
+            name: Some("app".into()),
+            arg0: None,
+            source: Source::File(self.wasm.clone()),
+        }
     }
 }
 
