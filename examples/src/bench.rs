@@ -24,25 +24,9 @@ mod work;
 const ROUNDS: usize = 20_000;
 const MIB: usize = 512;
 
-/// An echo server (rtt) or a sink that acknowledges EOF (bulk) for one client.
+/// An echo server (rtt) or a sink that reads to EOF (bulk) for one client.
 fn server(mode: &'static str) -> (u16, thread::JoinHandle<()>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
-        s.set_nodelay(true).unwrap();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = s.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            if mode == "rtt" {
-                s.write_all(&buf[..n]).unwrap();
-            }
-        }
-    });
-    (port, h)
+    std_net_server(mode, 1)
 }
 
 fn native(mode: &'static str, n: usize) -> f64 {

@@ -273,11 +273,15 @@ fn run_guest(a: RunArgs) -> Result<i32, String> {
         // is dropped at its next yield, which closes its sockets and writes
         // its audit trail out, then capsock exits 128 + the signal.
         let (mut term, mut int) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
-        tokio::select! {
-            r = runtime.run(&guest, opts) => r,
-            _ = term.recv() => Err(wasmtime::Error::new(Signalled(15))),
-            _ = int.recv() => Err(wasmtime::Error::new(Signalled(2))),
-        }
+        let (result, grace) = tokio::select! {
+            r = runtime.run(&guest, opts) => (r, std::time::Duration::from_secs(30)),
+            _ = term.recv() => (Err(wasmtime::Error::new(Signalled(15))), std::time::Duration::from_secs(2)),
+            _ = int.recv() => (Err(wasmtime::Error::new(Signalled(2))), std::time::Duration::from_secs(2)),
+        };
+        // Bytes a wasi:sockets guest wrote that its sockets had not taken
+        // yet are still being sent: let them go before the process exits.
+        crate::wasi::wait_for_drains(grace).await;
+        result
     });
     if let Some(sink) = &audit_sink {
         sink.flush();

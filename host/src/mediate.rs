@@ -297,7 +297,8 @@ impl Mediator {
         // An answer of `0.0.0.0` or `::` reaches this host's loopback.
         let judged = destination(addr, None);
         for &scheme in schemes {
-            let verdict = self.policy.check(&Request { action: Action::Connect, scheme, addr: judged, names });
+            let verdict =
+                self.policy.check_deny_rules(&Request { action: Action::Connect, scheme, addr: judged, names });
             if let Verdict::Deny(_) = verdict {
                 self.audit.record(
                     Use::ResolveAnswer.op(),

@@ -4,6 +4,12 @@
 //! first: only when the ceiling allows does the workload's own verdict
 //! stand. A ceiling that does not decide denies (no hook may grant past
 //! the operator).
+//!
+//! The ceiling judges addresses alone: a workload controls its own name
+//! resolution (its `[hosts]`, a container's `/etc/hosts`), so the names it
+//! resolved say nothing the operator can trust. A ceiling's name rules
+//! still grant lookups (`check_name`), never a connect by themselves: write
+//! a ceiling's connect rules with addresses, blocks and ranges.
 
 use crate::Policy;
 use crate::verdict::Verdict;
@@ -94,6 +100,27 @@ mod tests {
         assert!(!p.check_unix_autobind().allowed());
         assert!(!p.check_sockopt("SOL_SOCKET:SO_PRIORITY", false).allowed(), "the node never allowed it");
         assert!(p.check_sockopt("SOL_SOCKET:SO_KEEPALIVE", true).allowed());
+    }
+
+    #[test]
+    fn the_ceiling_ignores_names_the_workload_resolved() {
+        let pod = Policy::from_rules(["connect tcp://*:*"], []).unwrap();
+        let node = Policy::from_rules(["connect tcp://db.test:*"], []).unwrap();
+        let p = pod.under(node);
+        let names = ["db.test".to_string()];
+        let r = Request {
+            action: Action::Connect,
+            scheme: Scheme::Tcp,
+            addr: "10.9.9.9:5432".parse().unwrap(),
+            names: &names,
+        };
+        assert_eq!(p.check(&r).reason(), "ceiling: default deny", "a [hosts] entry cannot stretch the ceiling");
+        assert!(p.check_name("db.test").allowed(), "the lookup is granted");
+        // Answers are pruned only by deny rules: no ceiling rule is no prune.
+        assert!(!matches!(p.check_deny_rules(&r), crate::Verdict::Deny(_)));
+        let node = Policy::from_rules([], ["connect tcp://10.0.0.0/8:*"]).unwrap();
+        let p = Policy::from_rules(["connect tcp://*:*"], []).unwrap().under(node);
+        assert_eq!(p.check_deny_rules(&r).reason(), "ceiling: connect tcp://10.0.0.0/8:*");
     }
 
     #[test]

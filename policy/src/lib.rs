@@ -222,7 +222,21 @@ impl Policy {
     /// `req.names` matches it.
     pub fn check(&self, req: &Request<'_>) -> Verdict {
         let own = self.check_own(req);
-        self.bounded(|c| c.check(req), own)
+        // The ceiling judges the address alone (see `Policy::under`).
+        self.bounded(|c| c.check(&Request { names: &[], ..req.clone() }), own)
+    }
+
+    /// As [`check`](Policy::check), except that only deny *rules* deny:
+    /// no allow rule (in the policy or its ceiling) is not a refusal here.
+    /// For pruning the answers of a name lookup, where an address no rule
+    /// names must stay (its connect is judged in full later).
+    pub fn check_deny_rules(&self, req: &Request<'_>) -> Verdict {
+        if let Some(c) = &self.ceiling
+            && let Verdict::Deny(rule) = c.check_deny_rules(&Request { names: &[], ..req.clone() })
+        {
+            return Verdict::Deny(format!("ceiling: {rule}"));
+        }
+        self.check_own(req)
     }
 
     fn check_own(&self, req: &Request<'_>) -> Verdict {
@@ -246,10 +260,10 @@ impl Policy {
     /// is denied, undecided, or granted by a plain rule too.
     pub fn tls_only(&self, req: &Request<'_>) -> Option<&Rule> {
         if let Some(c) = &self.ceiling
-            && let Some(rule) = c.tls_only(req)
-            && self.check(req).allowed()
+            && let Some(rule) = c.tls_only(&Request { names: &[], ..req.clone() })
         {
-            // The ceiling grants it for TLS only: so does the bounded policy.
+            // The ceiling grants it for TLS only: so does the bounded policy,
+            // whoever allows it on the pod's side (a rule or the hook).
             return Some(rule);
         }
         match self.check(req) {

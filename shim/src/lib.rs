@@ -160,10 +160,16 @@ impl Plan {
                 (None, String::new())
             }
         };
-        let pod_file = match &text {
+        let mut pod_file = match &text {
             Some(t) => PolicyFile::parse(t, &origin).map_err(|e| anyhow::anyhow!("{e}"))?,
             None => PolicyFile::default(),
         };
+        // Under a ceiling, AF_UNIX directories are compared as the paths
+        // they really are (a granted `/run/app/x` that is a symlink to
+        // another volume is not inside the node's `/run/app`).
+        if ceiling.is_some() {
+            canonical_dirs(&mut pod_file)?;
+        }
         let pod = build_sandbox(Some(&pod_file), &Flags::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let (policy, limits, require_tls) = match ceiling {
             None => {
@@ -171,7 +177,8 @@ impl Plan {
                 (pod.policy, pod.limits, pod_file.tls.require)
             }
             Some(c) => {
-                let file = PolicyFile::parse(c, CEILING_PATH).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let mut file = PolicyFile::parse(c, CEILING_PATH).map_err(|e| anyhow::anyhow!("{e}"))?;
+                canonical_dirs(&mut file)?;
                 let node = build_sandbox(Some(&file), &Flags::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
                 (pod.policy.under(node.policy), pod.limits.min(&node.limits), pod_file.tls.require || file.tls.require)
             }
@@ -199,6 +206,16 @@ impl Plan {
         options.wasi_nodelay = pod.wasi_nodelay;
         Ok(Plan { options, notes })
     }
+}
+
+/// Resolve a policy file's AF_UNIX directories to the paths they really
+/// name (symlinks followed, relative to the file's base).
+fn canonical_dirs(file: &mut PolicyFile) -> anyhow::Result<()> {
+    for d in &mut file.unix.dirs {
+        let full = file.base.join(&*d);
+        *d = std::fs::canonicalize(&full).with_context(|| format!("[unix] dirs: {}", full.display()))?;
+    }
+    Ok(())
 }
 
 /// The container's stderr, shared by the guest's lines and the audit's:
@@ -282,5 +299,9 @@ async fn run_with(plan: Plan, wasm: &[u8], stderr: Stderr, mut signals: Signals)
         _ = signals.term.recv() => 143,
         _ = signals.int.recv() => 130,
     };
+    // runwasi exits the process as soon as this returns: let the bytes a
+    // guest wrote that its sockets had not taken yet go first (bounded).
+    let grace = if code == 143 || code == 130 { 2 } else { 30 };
+    capsock_host::wasi::wait_for_drains(std::time::Duration::from_secs(grace)).await;
     Ok(code)
 }

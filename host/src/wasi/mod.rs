@@ -51,7 +51,7 @@ use wasmtime_wasi::p2::SocketError;
 use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddressFamily};
 
 pub use lookup::ResolveAddressStream;
-pub use tcp::TcpSocket;
+pub use tcp::{TcpSocket, wait_for_drains};
 pub use udp::{IncomingDatagramStream, OutgoingDatagramStream, UdpSocket};
 
 /// The most one stream read returns (wasmtime-wasi's bound too).
@@ -333,6 +333,21 @@ pub(crate) fn try_now<T>(
         Ok(v) => Ok(Some(v)),
         Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+impl CapsockCtxView<'_> {
+    /// Put a socket counted by `open_unnumbered` in the table; if the table
+    /// refuses it (full), uncount it and trap.
+    pub(crate) fn push_counted<T: Send + 'static>(
+        &mut self,
+        socket: T,
+        connection: Option<u64>,
+    ) -> Result<Resource<T>, SocketError> {
+        self.table.push(socket).map_err(|e| {
+            self.ctx.close_unnumbered(connection);
+            SocketError::trap(e)
+        })
     }
 }
 

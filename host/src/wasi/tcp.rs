@@ -27,7 +27,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use capsock_policy::Scheme;
 use socket2::{Socket, Type};
 use std::net::{Shutdown, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
 use tokio::io::Interest;
@@ -108,12 +108,10 @@ impl CapsockCtxView<'_> {
     ) -> SocketResult<(Resource<DynInputStream>, Resource<DynOutputStream>)> {
         let core = Arc::clone(&self.table.get(this)?.core);
         let io = self.io(&core);
-        let writer = Arc::new(tokio::sync::Mutex::new(Writer {
-            io: io.clone(),
-            pending: Bytes::new(),
-            failed: None,
-            shut: false,
-        }));
+        let writer = Arc::new(WriterCell {
+            w: tokio::sync::Mutex::new(Writer { io: io.clone(), pending: Bytes::new(), failed: None, shut: false }),
+            meta: std::sync::Mutex::default(),
+        });
         self.table.get_mut(this)?.writer = Some(Arc::clone(&writer));
         let input: DynInputStream = Box::new(Reader { io, closed: false, primed: false });
         let output: DynOutputStream = Box::new(TcpWriter { writer, permit: 0 });
@@ -151,13 +149,7 @@ impl tcp_create_socket::Host for CapsockCtxView<'_> {
             primed: false,
             writer: None,
         };
-        match self.table.push(socket) {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                self.ctx.close_unnumbered(None);
-                Err(SocketError::trap(e))
-            }
-        }
+        self.push_counted(socket, None)
     }
 }
 
@@ -228,7 +220,9 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         if !is_unicast(addr.ip()) || !is_remote(addr) || !s.family.admits(addr.ip()) {
             return Err(ErrorCode::InvalidArgument.into());
         }
-        let dest = destination(addr, s.core.bound());
+        // Never unspecified here (`is_remote`), so no bound address is
+        // needed to know where it goes (and no getsockname(2) is made).
+        let dest = destination(addr, None);
         self.ctx.judge(Use::TcpConnect, dest).await.map_err(wasi_error)?;
         if self.ctx.tls_only(dest).is_some() {
             let t = target(Scheme::Tcp, dest);
@@ -384,13 +378,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
             primed: false,
             writer: None,
         };
-        let socket = match self.table.push(socket) {
-            Ok(r) => r,
-            Err(e) => {
-                self.ctx.close_unnumbered(connection);
-                return Err(SocketError::trap(e));
-            }
-        };
+        let socket = self.push_counted(socket, connection)?;
         let (input, output) = self.streams(&socket)?;
         Ok((socket, input, output))
     }
@@ -550,16 +538,8 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         // socket open: it counts against the limits until they are sent or
         // the task gives up, so closing sockets with full buffers cannot
         // hold host descriptors outside them.
-        if let Some(w) = s.writer
-            && w.try_lock().is_err()
-            && let Ok(rt) = tokio::runtime::Handle::try_current()
-        {
-            let lingering = Arc::clone(&self.ctx.lingering);
-            lingering.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            rt.spawn(async move {
-                drop(w.lock().await);
-                lingering.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            });
+        if let Some(w) = s.writer {
+            w.linger(&self.ctx.lingering);
         }
         Ok(())
     }
@@ -727,9 +707,85 @@ struct Writer {
 }
 
 /// The writer, shared by the output stream, its socket (for `shutdown`)
-/// and, while the socket does not take the bytes, one drain task. The task
-/// holds the lock while it drains; everyone else only tries it.
-type Shared = Arc<tokio::sync::Mutex<Writer>>;
+/// and, while the socket does not take the bytes, one drain task, which
+/// holds the lock while it drains. `meta` says whether a drain is
+/// outstanding (from the moment it is spawned, before it runs), so no
+/// permit is given meanwhile and a socket closed meanwhile keeps counting.
+type Shared = Arc<WriterCell>;
+
+struct WriterCell {
+    w: tokio::sync::Mutex<Writer>,
+    meta: std::sync::Mutex<Meta>,
+}
+
+#[derive(Default)]
+struct Meta {
+    /// A drain task is spawned and has not finished.
+    draining: bool,
+    /// `shutdown(send)` asked while draining: the task does it after.
+    shut: bool,
+    /// The socket was closed while draining: this counter (the instance's
+    /// lingering sockets) is decremented when the drain ends.
+    lingering: Option<Arc<std::sync::atomic::AtomicUsize>>,
+}
+
+/// Drains in flight in this process, for a host about to exit
+/// ([`wait_for_drains`]).
+static DRAINS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static DRAINS_DONE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Wait (at most `limit`) until every drain task of this process has sent
+/// its bytes or given up: a host that exits right after its guests
+/// (`capsock run`, the runwasi shim) would otherwise cut the last bytes a
+/// guest wrote.
+pub async fn wait_for_drains(limit: Duration) {
+    let until = tokio::time::Instant::now() + limit;
+    loop {
+        let done = DRAINS_DONE.notified();
+        if DRAINS.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            return;
+        }
+        if tokio::time::timeout_at(until, done).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl WriterCell {
+    fn meta(&self) -> std::sync::MutexGuard<'_, Meta> {
+        self.meta.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn draining(&self) -> bool {
+        self.meta().draining
+    }
+
+    /// The socket is closed: count it as lingering while a drain is out.
+    fn linger(&self, lingering: &Arc<std::sync::atomic::AtomicUsize>) {
+        let mut m = self.meta();
+        if m.draining {
+            lingering.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            m.lingering = Some(Arc::clone(lingering));
+        }
+    }
+
+    /// The drain is over (under the writer's lock, nothing pending).
+    fn drained(&self, w: &mut Writer) {
+        let mut m = self.meta();
+        if std::mem::take(&mut m.shut) {
+            w.shut = true;
+            w.finish_shutdown();
+        }
+        if m.draining {
+            m.draining = false;
+            if let Some(l) = m.lingering.take() {
+                l.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            DRAINS.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            DRAINS_DONE.notify_waiters();
+        }
+    }
+}
 
 /// `failed` for a stream that is closed rather than failed (`EPIPE`, or
 /// shut down), as wasmtime-wasi reports it.
@@ -805,39 +861,44 @@ impl Writer {
 /// for the output stream). Only when the socket did not take a write: the
 /// common write spawns nothing. Bounded by [`LINGER`]: then the rest is
 /// dropped and the stream fails with `ETIMEDOUT`.
-fn spawn_drain(w: &Shared) {
+fn spawn_drain(cell: &Shared) {
     let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
-    let w = Arc::clone(w);
+    {
+        let mut m = cell.meta();
+        if m.draining {
+            return;
+        }
+        m.draining = true;
+        DRAINS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+    let cell = Arc::clone(cell);
     rt.spawn(async move {
-        let mut w = w.lock().await;
+        let mut w = cell.w.lock().await;
         if tokio::time::timeout(LINGER, w.drain()).await.is_err() {
             w.pending = Bytes::new();
             w.failed.get_or_insert(libc::ETIMEDOUT);
         }
+        cell.drained(&mut w);
     });
 }
 
 /// `shutdown(send)`: the FIN follows the pending bytes.
-fn shut_down(w: &Shared) {
-    match w.try_lock() {
-        Ok(mut held) => {
-            held.shut = true;
-            held.push();
-            if !held.pending.is_empty() {
-                drop(held);
-                spawn_drain(w);
-            }
+fn shut_down(cell: &Shared) {
+    {
+        let mut m = cell.meta();
+        if m.draining {
+            // The drain task does it when it is done.
+            m.shut = true;
+            return;
         }
-        // A drain task holds it: shut down after it.
-        Err(_) => {
-            let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
-            let w = Arc::clone(w);
-            rt.spawn(async move {
-                let mut held = w.lock().await;
-                held.shut = true;
-                held.push();
-            });
-        }
+    }
+    // No drain out: only the guest's own (synchronous) calls use the lock.
+    let Ok(mut w) = cell.w.try_lock() else { return };
+    w.shut = true;
+    w.push();
+    if !w.pending.is_empty() {
+        drop(w);
+        spawn_drain(cell);
     }
 }
 
@@ -862,7 +923,7 @@ impl OutputStream for TcpWriter {
         // holds the writer, and the guest's calls come one at a time.
         // (Only a `shutdown(send)` still queued behind a drain can hold it
         // now: the stream is closed.)
-        let Ok(mut w) = self.writer.try_lock() else { return Err(StreamError::Closed) };
+        let Ok(mut w) = self.writer.w.try_lock() else { return Err(StreamError::Closed) };
         if let Some(e) = w.error() {
             return Err(e);
         }
@@ -877,7 +938,7 @@ impl OutputStream for TcpWriter {
 
     fn flush(&mut self) -> StreamResult<()> {
         // Nothing is buffered but `pending`, which `check-write` reports.
-        match self.writer.try_lock() {
+        match self.writer.w.try_lock() {
             Ok(w) => w.error().map_or(Ok(()), Err),
             Err(_) => Ok(()),
         }
@@ -885,8 +946,11 @@ impl OutputStream for TcpWriter {
 
     fn check_write(&mut self) -> StreamResult<usize> {
         self.permit = 0;
-        // A drain task holds the writer: no room yet.
-        let Ok(mut w) = self.writer.try_lock() else { return Ok(0) };
+        // A drain is out (running or about to): no room yet.
+        if self.writer.draining() {
+            return Ok(0);
+        }
+        let Ok(mut w) = self.writer.w.try_lock() else { return Ok(0) };
         w.push();
         if let Some(e) = w.error() {
             return Err(e);
@@ -903,7 +967,11 @@ impl OutputStream for TcpWriter {
 impl Pollable for TcpWriter {
     /// Ready once nothing is pending: `check-write` then permits again.
     async fn ready(&mut self) {
-        self.writer.lock().await.drain().await;
+        let mut w = self.writer.w.lock().await;
+        w.drain().await;
+        // Done here if the drain task has not run yet: it then finds
+        // nothing to do.
+        self.writer.drained(&mut w);
     }
 }
 

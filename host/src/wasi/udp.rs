@@ -109,13 +109,7 @@ impl udp_create_socket::Host for CapsockCtxView<'_> {
         let udp =
             Udp { core, family, listen_granted: AtomicBool::new(false), reply_peers: Mutex::new(VecDeque::new()) };
         let socket = UdpSocket { udp: Arc::new(udp), state: State::Default, remote: None };
-        match self.table.push(socket) {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                self.ctx.close_unnumbered(None);
-                Err(SocketError::trap(e))
-            }
-        }
+        self.push_counted(socket, None)
     }
 }
 
@@ -181,7 +175,7 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
                 if !is_unicast(addr.ip()) || !is_remote(addr) || !udp.family.admits(addr.ip()) {
                     return Err(ErrorCode::InvalidArgument.into());
                 }
-                let dest = destination(addr, udp.core.bound());
+                let dest = destination(addr, None);
                 self.ctx.judge(Use::UdpConnect, dest).await.map_err(wasi_error)?;
                 udp.core.sock().connect(&addr.into()).map_err(|e| io_error(&e))?;
                 Some(addr)
@@ -471,7 +465,8 @@ async fn send_one(
     if let Some(t) = dest
         && *granted != Some(t)
     {
-        let judged = normalise(destination(t, udp.core.bound()));
+        // `t` is never unspecified (`is_remote`): no bound address needed.
+        let judged = normalise(destination(t, None));
         if udp.listen_granted.load(Ordering::Relaxed) && udp.is_recent(judged) {
             ctx.mediator.reply(judged);
         } else {
