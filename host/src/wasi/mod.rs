@@ -315,7 +315,21 @@ pub(crate) fn try_now<T>(
     core: &crate::net::Core,
     interest: tokio::io::Interest,
     gate: bool,
+    op: impl FnMut() -> io::Result<T>,
+) -> io::Result<Option<T>> {
+    try_now_then(core, interest, gate, op, |_| false)
+}
+
+/// As [`try_now`]; `drained` says from a result that the socket has
+/// nothing more now (a read shorter than asked, as tokio's own streams
+/// assume), and the readiness is cleared then, so the next read waits
+/// instead of trying a syscall that would say `EAGAIN`.
+pub(crate) fn try_now_then<T>(
+    core: &crate::net::Core,
+    interest: tokio::io::Interest,
+    gate: bool,
     mut op: impl FnMut() -> io::Result<T>,
+    drained: impl FnOnce(&T) -> bool,
 ) -> io::Result<Option<T>> {
     let reg = core.registration()?;
     let mut cx = noop_cx();
@@ -323,6 +337,12 @@ pub(crate) fn try_now<T>(
     let result = match polled {
         std::task::Poll::Ready(Ok(mut guard)) => match guard.try_io(|_| op()) {
             Err(_would_block) => return Ok(None),
+            Ok(Ok(v)) => {
+                if drained(&v) {
+                    guard.clear_ready();
+                }
+                Ok(v)
+            }
             Ok(r) => r,
         },
         std::task::Poll::Ready(Err(e)) => return Err(e),

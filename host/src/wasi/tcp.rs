@@ -18,7 +18,7 @@
 
 use super::generated::wasi::sockets::tcp::{self, ShutdownType};
 use super::generated::wasi::sockets::tcp_create_socket;
-use super::{Family, MAX_READ, MAX_WRITE, code, io_error, is_remote, is_unicast, noop_cx, stream_failure, wasi_error};
+use super::{Family, MAX_READ, MAX_WRITE, code, io_error, is_remote, is_unicast, stream_failure, wasi_error};
 use crate::audit::AuditOp;
 use crate::ctx::{CapsockCtx, CapsockCtxView, Meter};
 use crate::mediate::{Mediator, Use, destination, target};
@@ -28,7 +28,6 @@ use capsock_policy::Scheme;
 use socket2::{Socket, Type};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::{Arc, PoisonError};
-use std::task::Poll;
 use std::time::Duration;
 use tokio::io::Interest;
 use wasmtime::component::Resource;
@@ -259,25 +258,24 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
         let failed = match s.state {
             State::Connecting(Err(e)) => Some(e),
             State::Connecting(Ok(addr)) => {
-                let reg = s.core.registration().map_err(|e| io_error(&e))?;
-                let Poll::Ready(ready) = reg.poll_write_ready(&mut noop_cx()) else {
-                    return Err(ErrorCode::WouldBlock.into());
-                };
-                let mut guard = ready.map_err(|e| io_error(&e))?;
-                // Writable: the handshake ended. A second connect(2) says how
-                // (one syscall: 0 or EISCONN, or the handshake's error).
-                match s.core.sock().connect(&addr.into()) {
-                    Ok(()) => None,
-                    Err(e) => match e.raw_os_error() {
-                        Some(libc::EISCONN) => None,
-                        Some(libc::EALREADY | libc::EINPROGRESS | libc::EINTR) => {
-                            // Woken before the handshake ended.
-                            guard.clear_ready();
-                            return Err(ErrorCode::WouldBlock.into());
-                        }
-                        Some(errno) => Some(code(errno)),
-                        None => Some(ErrorCode::Unknown),
-                    },
+                // A second connect(2) says how the handshake went (one
+                // syscall: 0 or EISCONN, or its error), tried at once: on
+                // loopback the handshake is usually over already, and the
+                // guest saves a wait. Only when it is not does the reactor
+                // decide when to ask again.
+                let sock = s.core.sock();
+                let target = socket2::SockAddr::from(addr);
+                let asked = super::try_now(&s.core, Interest::WRITABLE, false, || match sock.connect(&target) {
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EALREADY | libc::EINPROGRESS)) => {
+                        Err(std::io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Ok(()),
+                    r => r,
+                });
+                match asked {
+                    Ok(Some(())) => None,
+                    Ok(None) => return Err(ErrorCode::WouldBlock.into()),
+                    Err(e) => Some(code(e.raw_os_error().unwrap_or(libc::EIO))),
                 }
             }
             _ => return Err(ErrorCode::NotInProgress.into()),
@@ -661,7 +659,14 @@ impl InputStream for Reader {
         let mut buf = BytesMut::with_capacity(want);
         let spare = &mut buf.spare_capacity_mut()[..want];
         // Once the reactor has been seen to say "drained", trust it.
-        let got = super::try_now(&core, Interest::READABLE, self.primed, || core.sock().recv(&mut *spare));
+        let got = super::try_now_then(
+            &core,
+            Interest::READABLE,
+            self.primed,
+            || core.sock().recv(&mut *spare),
+            // Fewer bytes than asked: nothing more is there now.
+            |n| *n > 0 && *n < want,
+        );
         match got {
             Ok(None) => {
                 self.primed = true;
@@ -673,6 +678,8 @@ impl InputStream for Reader {
             }
             Ok(Some(n)) => {
                 let n = n.min(want);
+                // The reactor's readiness is known from here on.
+                self.primed = true;
                 // SAFETY: recv(2) initialised the first `n` bytes of the
                 // spare capacity.
                 unsafe { buf.set_len(n) };
