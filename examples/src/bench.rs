@@ -301,15 +301,7 @@ fn tls_run(
                 .into_iter()
                 .fold(RunOptions::new(policy).capture().arg(mode), |o, a| o.arg(a));
             opts.env.push(("CA_PEM".into(), ca_pem));
-            let exit = match rt.block_on(runtime.run(g, opts)) {
-                Ok(exit) => exit,
-                Err(e) => match e.downcast_ref::<capsock_host::Trapped>() {
-                    Some(t) => panic!("{mode}: {}", String::from_utf8_lossy(&t.stderr)),
-                    None => panic!("{mode}: {e:#}"),
-                },
-            };
-            assert_eq!(exit.code, 0, "{}", String::from_utf8_lossy(&exit.stderr));
-            elapsed_s(&exit.stdout)
+            guest_seconds(rt, runtime, g, opts, mode)
         }
         None => {
             let mut roots = rustls::RootCertStore::empty();
@@ -484,20 +476,26 @@ fn std_net_once(
             let opts = [mode.to_string(), port.to_string(), n.to_string()]
                 .into_iter()
                 .fold(RunOptions::new(policy).capture(), |o, a| o.arg(a));
-            let exit = match rt.block_on(runtime.run(g, opts)) {
-                Ok(exit) => exit,
-                Err(e) => match e.downcast_ref::<capsock_host::Trapped>() {
-                    Some(t) => panic!("{mode}: {}", String::from_utf8_lossy(&t.stderr)),
-                    None => panic!("{mode}: {e:#}"),
-                },
-            };
-            assert_eq!(exit.code, 0, "{}", String::from_utf8_lossy(&exit.stderr));
-            elapsed_s(&exit.stdout)
+            guest_seconds(rt, runtime, g, opts, mode)
         }
     };
     let cpu = cpu_s() - cpu0;
     h.join().unwrap();
     (wall, cpu)
+}
+
+/// Run a bench guest to a clean exit; the seconds it reports
+/// (`elapsed_us=`). A trap or failure panics with the guest's stderr.
+fn guest_seconds(rt: &tokio::runtime::Runtime, runtime: &Runtime, g: &Guest, opts: RunOptions, mode: &str) -> f64 {
+    let exit = match rt.block_on(runtime.run(g, opts)) {
+        Ok(exit) => exit,
+        Err(e) => match e.downcast_ref::<capsock_host::Trapped>() {
+            Some(t) => panic!("{mode}: {}", String::from_utf8_lossy(&t.stderr)),
+            None => panic!("{mode}: {e:#}"),
+        },
+    };
+    assert_eq!(exit.code, 0, "{}", String::from_utf8_lossy(&exit.stderr));
+    elapsed_s(&exit.stdout)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
