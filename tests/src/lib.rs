@@ -40,6 +40,15 @@ pub fn tokio() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// Held by the tests whose assertions depend on the machine's load or on
+/// the process's memory (the soak's RSS bound, a latency bound): they run
+/// one at a time, never beside each other. Other tests still run beside
+/// them.
+pub fn alone() -> std::sync::MutexGuard<'static, ()> {
+    static ALONE: Mutex<()> = Mutex::new(());
+    ALONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The capsock runtime every test shares.
 pub fn runtime() -> &'static Runtime {
     static RT: OnceLock<Runtime> = OnceLock::new();

@@ -425,6 +425,7 @@ fn sockets_on(port: u16) -> usize {
 /// fd is left and memory has not grown past [`RSS_GROWTH_LIMIT_KIB`].
 #[test]
 pub fn soak_worker() {
+    let _alone = capsock_tests::alone();
     let scale: u32 = match std::env::var("CAPSOCK_SOAK_SCALE") {
         Ok(v) => v.parse().ok().filter(|&n| n >= 1).expect("CAPSOCK_SOAK_SCALE is a positive integer"),
         Err(_) => 1,

@@ -221,6 +221,8 @@ pub fn wasi_names_limits_and_audit() {
 /// stream again. The peer reads only after a pause, so the buffers fill.
 #[test]
 pub fn wasi_pending_bytes_go_out_while_the_guest_reads() {
+    // 2 x 8 MiB in flight: not beside the soak's memory bound.
+    let _alone = alone();
     const LEN: usize = 8 << 20;
     for half in [0, 1] {
         let l = listener("127.0.0.1");
@@ -305,6 +307,8 @@ pub fn wasi_implicit_bind_and_udp_filter() {
 /// measures what it says.
 #[test]
 pub fn wasi_two_write_requests_do_not_stall() {
+    // A latency bound: not beside the soak's 200 guests.
+    let _alone = alone();
     const N: u32 = 20;
     let run = |nodelay: bool| {
         let l = listener("127.0.0.1");
