@@ -43,6 +43,9 @@ fn audit_path(tag: &str) -> PathBuf {
 /// close, read timeouts and non-blocking reads.
 #[test]
 pub fn wasi_std_net() {
+    // Compiles and runs guests: not beside the soak, whose RSS bound
+    // counts the whole test process.
+    let _alone = alone();
     for ip in ["127.0.0.1", "::1"] {
         let (addr, server) = echo_server(ip, 1);
         let port = addr.port().to_string();
@@ -167,6 +170,9 @@ fn mediate_target(addr: std::net::SocketAddr) -> String {
 /// stops the third connection; the audit lines are an SDK guest's.
 #[test]
 pub fn wasi_names_limits_and_audit() {
+    // Compiles and runs guests: not beside the soak, whose RSS bound
+    // counts the whole test process.
+    let _alone = alone();
     let l = listener("127.0.0.1");
     let port = l.local_addr().unwrap().port();
     let peer = thread::spawn(move || {
@@ -252,6 +258,9 @@ pub fn wasi_pending_bytes_go_out_while_the_guest_reads() {
 /// the sixth of five allowed fails with EMFILE.
 #[test]
 pub fn wasi_sockets_count_against_max_sockets() {
+    // Compiles and runs guests: not beside the soak, whose RSS bound
+    // counts the whole test process.
+    let _alone = alone();
     let mut o = opts(Policy::deny_all(), &["many_sockets", "50"]);
     o.limits = Limits { max_sockets: 5, ..Limits::default() };
     let r = expect_ok(o);
@@ -266,6 +275,9 @@ pub fn wasi_sockets_count_against_max_sockets() {
 /// wildcard `listen udp` rule in the policy.
 #[test]
 pub fn wasi_implicit_bind_and_udp_filter() {
+    // Compiles and runs guests: not beside the soak, whose RSS bound
+    // counts the whole test process.
+    let _alone = alone();
     let granted = UdpSocket::bind("127.0.0.1:0").unwrap();
     granted.set_read_timeout(Some(PEER_TIMEOUT)).unwrap();
     let intruder = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -444,6 +456,9 @@ const SPEC: &[(&str, &str)] = &[
 /// (printed; only capsock's is held to the text).
 #[test]
 pub fn wasi_spec() {
+    // Compiles and runs guests: not beside the soak, whose RSS bound
+    // counts the whole test process.
+    let _alone = alone();
     let denied = closed_port("127.0.0.1");
     let p = Policy::from_rules(
         [
