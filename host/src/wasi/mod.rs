@@ -374,8 +374,12 @@ impl CapsockCtxView<'_> {
 /// Judge setting a socket option through the mediator, by the same label
 /// and default as capsock's `setsockopt`.
 pub(crate) fn judge_option(view: &CapsockCtxView<'_>, level: i32, name: i32) -> Result<(), SocketError> {
+    judge_option_by(&view.ctx.mediator, level, name)
+}
+
+fn judge_option_by(mediator: &crate::mediate::Mediator, level: i32, name: i32) -> Result<(), SocketError> {
     let opt = crate::sockopt::lookup(level, name).map_err(wasi_error)?;
-    view.ctx.mediator.sockopt(opt.label, opt.grant == crate::sockopt::Grant::Default).map_err(wasi_error)
+    mediator.sockopt(opt.label, opt.grant == crate::sockopt::Grant::Default).map_err(wasi_error)
 }
 
 /// Set an `int` option (no socket2 helper changes one option alone).
@@ -390,11 +394,18 @@ pub(crate) fn buffer_size(v: io::Result<usize>) -> Result<u64, SocketError> {
     Ok(u64::try_from(v / 2).unwrap_or(u64::MAX))
 }
 
-/// Set a buffer size: 0 is `invalid-argument`; too large is clamped.
-pub(crate) fn set_buffer_size(sock: &socket2::Socket, recv: bool, value: u64) -> Result<(), SocketError> {
+/// Set a buffer size, judged by its `setsockopt` label: 0 is
+/// `invalid-argument`; too large is clamped.
+pub(crate) fn set_buffer_size(
+    mediator: &crate::mediate::Mediator,
+    sock: &socket2::Socket,
+    recv: bool,
+    value: u64,
+) -> Result<(), SocketError> {
     if value == 0 {
         return Err(ErrorCode::InvalidArgument.into());
     }
+    judge_option_by(mediator, libc::SOL_SOCKET, if recv { libc::SO_RCVBUF } else { libc::SO_SNDBUF })?;
     let v = usize::try_from(value).unwrap_or(usize::MAX).clamp(1, i32::MAX as usize);
     let r = if recv { sock.set_recv_buffer_size(v) } else { sock.set_send_buffer_size(v) };
     match r {
@@ -413,11 +424,22 @@ pub(crate) fn hop_limit(sock: &socket2::Socket, family: Family) -> Result<u8, So
     u8::try_from(v).map_err(|_| ErrorCode::NotSupported.into())
 }
 
-/// Set the unicast hop limit: 0 is `invalid-argument`.
-pub(crate) fn set_hop_limit(sock: &socket2::Socket, family: Family, value: u8) -> Result<(), SocketError> {
+/// Set the unicast hop limit, judged by its `setsockopt` label (`IP_TTL`
+/// or `IPV6_UNICAST_HOPS`): 0 is `invalid-argument`.
+pub(crate) fn set_hop_limit(
+    mediator: &crate::mediate::Mediator,
+    sock: &socket2::Socket,
+    family: Family,
+    value: u8,
+) -> Result<(), SocketError> {
     if value == 0 {
         return Err(ErrorCode::InvalidArgument.into());
     }
+    let (level, name) = match family {
+        Family::V4 => (libc::IPPROTO_IP, libc::IP_TTL),
+        Family::V6 => (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS),
+    };
+    judge_option_by(mediator, level, name)?;
     match family {
         Family::V4 => sock.set_ttl_v4(value.into()),
         Family::V6 => sock.set_unicast_hops_v6(value.into()),

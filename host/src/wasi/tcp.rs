@@ -474,15 +474,8 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
     }
 
     fn set_hop_limit(&mut self, this: Resource<TcpSocket>, value: u8) -> SocketResult<()> {
-        let family = self.table.get(&this)?.family;
-        let (level, name) = match family {
-            Family::V4 => (libc::IPPROTO_IP, libc::IP_TTL),
-            Family::V6 => (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS),
-        };
-        if value != 0 {
-            super::judge_option(self, level, name)?;
-        }
-        super::set_hop_limit(self.table.get(&this)?.core.sock(), family, value)
+        let s = self.table.get(&this)?;
+        super::set_hop_limit(&self.ctx.mediator, s.core.sock(), s.family, value)
     }
 
     fn receive_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
@@ -490,10 +483,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
     }
 
     fn set_receive_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
-        if value != 0 {
-            super::judge_option(self, libc::SOL_SOCKET, libc::SO_RCVBUF)?;
-        }
-        super::set_buffer_size(self.table.get(&this)?.core.sock(), true, value)
+        super::set_buffer_size(&self.ctx.mediator, self.table.get(&this)?.core.sock(), true, value)
     }
 
     fn send_buffer_size(&mut self, this: Resource<TcpSocket>) -> SocketResult<u64> {
@@ -501,10 +491,7 @@ impl tcp::HostTcpSocket for CapsockCtxView<'_> {
     }
 
     fn set_send_buffer_size(&mut self, this: Resource<TcpSocket>, value: u64) -> SocketResult<()> {
-        if value != 0 {
-            super::judge_option(self, libc::SOL_SOCKET, libc::SO_SNDBUF)?;
-        }
-        super::set_buffer_size(self.table.get(&this)?.core.sock(), false, value)
+        super::set_buffer_size(&self.ctx.mediator, self.table.get(&this)?.core.sock(), false, value)
     }
 
     fn subscribe(&mut self, this: Resource<TcpSocket>) -> wasmtime::Result<Resource<DynPollable>> {

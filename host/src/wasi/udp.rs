@@ -226,15 +226,8 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
     }
 
     fn set_unicast_hop_limit(&mut self, this: Resource<UdpSocket>, value: u8) -> SocketResult<()> {
-        let family = self.table.get(&this)?.udp.family;
-        let (level, name) = match family {
-            Family::V4 => (libc::IPPROTO_IP, libc::IP_TTL),
-            Family::V6 => (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS),
-        };
-        if value != 0 {
-            super::judge_option(self, level, name)?;
-        }
-        super::set_hop_limit(self.table.get(&this)?.udp.core.sock(), family, value)
+        let s = self.table.get(&this)?;
+        super::set_hop_limit(&self.ctx.mediator, s.udp.core.sock(), s.udp.family, value)
     }
 
     fn receive_buffer_size(&mut self, this: Resource<UdpSocket>) -> SocketResult<u64> {
@@ -242,10 +235,7 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
     }
 
     fn set_receive_buffer_size(&mut self, this: Resource<UdpSocket>, value: u64) -> SocketResult<()> {
-        if value != 0 {
-            super::judge_option(self, libc::SOL_SOCKET, libc::SO_RCVBUF)?;
-        }
-        super::set_buffer_size(self.table.get(&this)?.udp.core.sock(), true, value)
+        super::set_buffer_size(&self.ctx.mediator, self.table.get(&this)?.udp.core.sock(), true, value)
     }
 
     fn send_buffer_size(&mut self, this: Resource<UdpSocket>) -> SocketResult<u64> {
@@ -253,10 +243,7 @@ impl udp::HostUdpSocket for CapsockCtxView<'_> {
     }
 
     fn set_send_buffer_size(&mut self, this: Resource<UdpSocket>, value: u64) -> SocketResult<()> {
-        if value != 0 {
-            super::judge_option(self, libc::SOL_SOCKET, libc::SO_SNDBUF)?;
-        }
-        super::set_buffer_size(self.table.get(&this)?.udp.core.sock(), false, value)
+        super::set_buffer_size(&self.ctx.mediator, self.table.get(&this)?.udp.core.sock(), false, value)
     }
 
     fn subscribe(&mut self, this: Resource<UdpSocket>) -> wasmtime::Result<Resource<DynPollable>> {
